@@ -1,0 +1,198 @@
+/* enc.c — see enc.h. */
+#include "core/enc.h"
+#include "core/buf.h"
+
+#include <string.h>
+
+static const char hexdig[] = "0123456789abcdef";
+
+void hex_encode(const unsigned char *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hexdig[p[i] >> 4];
+		out[2 * i + 1] = hexdig[p[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_decode(const char *s, size_t slen, unsigned char *out)
+{
+	if (slen % 2)
+		return -1;
+	for (size_t i = 0; i < slen / 2; i++) {
+		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t base64_encoded_len(size_t n)
+{
+	return (n + 2) / 3 * 4;
+}
+
+size_t base64_encode(const unsigned char *p, size_t n, char *out)
+{
+	size_t o = 0, i = 0;
+	for (; i + 2 < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = b64[(v >> 6) & 63];
+		out[o++] = b64[v & 63];
+	}
+	if (i < n) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0);
+		out[o++] = b64[v >> 18];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = 0;
+	return o;
+}
+
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long base64_decode(const char *s, size_t slen, unsigned char *out)
+{
+	if (slen % 4)
+		return -1;
+	size_t o = 0;
+	for (size_t i = 0; i < slen; i += 4) {
+		int v[4];
+		int pad = 0;
+		for (int j = 0; j < 4; j++) {
+			unsigned char c = (unsigned char)s[i + j];
+			if (c == '=' && i + 4 == slen && j >= 2) {
+				v[j] = 0;
+				pad++;
+				continue;
+			}
+			if (pad)
+				return -1; /* data after padding */
+			v[j] = b64val(c);
+			if (v[j] < 0)
+				return -1;
+		}
+		unsigned x = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+		out[o++] = (unsigned char)(x >> 16);
+		if (pad < 2)
+			out[o++] = (unsigned char)(x >> 8);
+		if (pad < 1)
+			out[o++] = (unsigned char)x;
+	}
+	return (long)o;
+}
+
+static const char HEXU[] = "0123456789ABCDEF";
+
+int uri_encode(struct buf *b, const char *s, size_t n, bool keep_slash)
+{
+	if (buf_reserve(b, n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c == '_' || c == '~' || (c == '/' && keep_slash)) {
+			if (buf_addc(b, (char)c))
+				return -1;
+		} else {
+			char e[3] = {'%', HEXU[c >> 4], HEXU[c & 15]};
+			if (buf_add(b, e, 3))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+long uri_decode(char *s, size_t n, bool plus_space)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '%') {
+			if (i + 2 >= n)
+				return -1;
+			int hi = hexval((unsigned char)s[i + 1]), lo = hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			s[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (c == '+' && plus_space) {
+			s[o++] = ' ';
+		} else {
+			s[o++] = c;
+		}
+	}
+	if (o < n)
+		s[o] = 0;
+	return (long)o;
+}
+
+bool utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len;
+		unsigned cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (i + len > n)
+			return false;
+		for (size_t j = 1; j < len; j++) {
+			if ((s[i + j] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + j] & 0x3F);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += len;
+	}
+	return true;
+}
