@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 BUILD="gcc make pkg-config libssl-dev libsqlite3-dev libjansson-dev libexpat1-dev zlib1g-dev
 libzstd-dev liblz4-dev libsnappy-dev libpq-dev libcurl4-openssl-dev"
 TEST="clang libclang-rt-14-dev python3 python3-pytest python3-pytest-timeout python3-boto3
-python3-botocore python3-requests awscli nodejs npm postgresql sqlite3 curl procps"
+python3-botocore python3-requests awscli postgresql sqlite3 curl procps"
 BENCH="wrk nginx hyperfine"
 
 want="$BUILD $TEST"
@@ -20,6 +20,10 @@ missing=""
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# Node.js may come from elsewhere (NodeSource's nodejs bundles npm and
+# conflicts with Debian's npm package): only install Debian's when absent.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
 	echo "deps: installing$missing"
 	SUDO=""
