@@ -77,11 +77,11 @@ size_t time_fmt_iso8601_s(int64_t ms, char out[32])
 	return (size_t)snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.y, c.mo, c.d, c.h, c.mi, c.s);
 }
 
-size_t time_fmt_amz(int64_t ms, char out[20])
+size_t time_fmt_amz(int64_t ms, char out[17])
 {
 	struct civil c;
 	split(ms, &c);
-	return (size_t)snprintf(out, 20, "%04d%02d%02dT%02d%02d%02dZ", c.y % 10000, c.mo, c.d, c.h, c.mi, c.s);
+	return (size_t)snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", c.y % 10000, c.mo, c.d, c.h, c.mi, c.s);
 }
 
 static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};

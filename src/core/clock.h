@@ -16,7 +16,7 @@ int64_t clock_wall_ms(void);  /* Unix epoch milliseconds */
  * rfc1123: Sat, 28 Nov 2026 09:05:07 GMT — HTTP headers. */
 size_t time_fmt_iso8601(int64_t ms, char out[32]);
 size_t time_fmt_iso8601_s(int64_t ms, char out[32]);
-size_t time_fmt_amz(int64_t ms, char out[20]);
+size_t time_fmt_amz(int64_t ms, char out[17]);
 size_t time_fmt_rfc1123(int64_t ms, char out[32]);
 
 /* Parsers return 0 and epoch ms, or -1. iso8601 accepts an optional fraction
