@@ -9,7 +9,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers -Wno-format-truncation
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DNUAGE_VERSION='"$(VERSION)"' -Isrc -Itests/unit -g $(WARN) $(PKG_CFLAGS) -MMD -MP
 REL_CFLAGS  := -O2
 ASAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

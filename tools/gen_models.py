@@ -217,8 +217,10 @@ class Gen:
             return None
         sh = self.shapes[op["input"]["shape"]]
         req = set(sh.get("required", []))
-        keys = sorted(mem.get("locationName", mname) for mname, mem in sh.get("members", {}).items()
-                      if mem.get("location") == "querystring" and mname in req)
+        keys = sorted(("q:" if mem.get("location") == "querystring" else "h:") + mem.get("locationName", mname).lower()
+                      if mem.get("location") == "header" else "q:" + mem.get("locationName", mname)
+                      for mname, mem in sh.get("members", {}).items()
+                      if mem.get("location") in ("querystring", "header") and mname in req)
         return "&".join(keys) if keys else None
 
     def run(self):

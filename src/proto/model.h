@@ -97,7 +97,8 @@ struct model_op {
 	const struct model_shape *const *errors;
 	uint8_t checksum_required;    /* httpChecksum.requestChecksumRequired or httpChecksumRequired */
 	bool implemented;             /* false: routed (so the answer is NotImplemented), shapes omitted */
-	const char *route_query;      /* required querystring wire names, '&'-joined, for REST routing */
+	const char *route_query;      /* REST routing: required members as "q:name" (querystring) and
+	                               * "h:name" (header, lower case), '&'-joined, or NULL */
 };
 
 enum protocol { PROTO_REST_XML, PROTO_QUERY, PROTO_EC2, PROTO_JSON, PROTO_REST_JSON };

@@ -8,44 +8,6 @@ static const struct model_shape s_userIdType;
 static const struct model_shape s_accountType;
 static const struct model_shape s_arnType;
 static const struct model_shape s_GetCallerIdentityResponse;
-static const struct model_shape s_roleSessionNameType;
-static const struct model_shape s_PolicyDescriptorType;
-static const struct model_shape s_policyDescriptorListType;
-static const struct model_shape s_unrestrictedSessionPolicyDocumentType;
-static const struct model_shape s_roleDurationSecondsType;
-static const struct model_shape s_tagKeyType;
-static const struct model_shape s_tagValueType;
-static const struct model_shape s_Tag;
-static const struct model_shape s_tagListType;
-static const struct model_shape s_tagKeyListType;
-static const struct model_shape s_externalIdType;
-static const struct model_shape s_serialNumberType;
-static const struct model_shape s_tokenCodeType;
-static const struct model_shape s_sourceIdentityType;
-static const struct model_shape s_contextAssertionType;
-static const struct model_shape s_ProvidedContext;
-static const struct model_shape s_ProvidedContextsListType;
-static const struct model_shape s_AssumeRoleRequest;
-static const struct model_shape s_accessKeyIdType;
-static const struct model_shape s_accessKeySecretType;
-static const struct model_shape s_tokenType;
-static const struct model_shape s_dateType;
-static const struct model_shape s_Credentials;
-static const struct model_shape s_assumedRoleIdType;
-static const struct model_shape s_AssumedRoleUser;
-static const struct model_shape s_nonNegativeIntegerType;
-static const struct model_shape s_AssumeRoleResponse;
-static const struct model_shape s_malformedPolicyDocumentMessage;
-static const struct model_shape s_MalformedPolicyDocumentException;
-static const struct model_shape s_packedPolicyTooLargeMessage;
-static const struct model_shape s_PackedPolicyTooLargeException;
-static const struct model_shape s_regionDisabledMessage;
-static const struct model_shape s_RegionDisabledException;
-static const struct model_shape s_expiredIdentityTokenMessage;
-static const struct model_shape s_ExpiredTokenException;
-static const struct model_shape s_durationSecondsType;
-static const struct model_shape s_GetSessionTokenRequest;
-static const struct model_shape s_GetSessionTokenResponse;
 
 static const struct model_shape s_GetCallerIdentityRequest = {"GetCallerIdentityRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
 static const struct model_shape s_userIdType = {"userIdType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
@@ -57,123 +19,10 @@ static const struct model_member m_GetCallerIdentityResponse[] = {
 	{"Arn", NULL, NULL, &s_arnType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
 static const struct model_shape s_GetCallerIdentityResponse = {"GetCallerIdentityResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_GetCallerIdentityResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_roleSessionNameType = {"roleSessionNameType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 2LL, 64LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_PolicyDescriptorType[] = {
-	{"arn", NULL, NULL, &s_arnType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_PolicyDescriptorType = {"PolicyDescriptorType", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_PolicyDescriptorType, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_policyDescriptorListType[] = {
-	{"member", NULL, NULL, &s_PolicyDescriptorType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_policyDescriptorListType = {"policyDescriptorListType", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_policyDescriptorListType, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_unrestrictedSessionPolicyDocumentType = {"unrestrictedSessionPolicyDocumentType", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_roleDurationSecondsType = {"roleDurationSecondsType", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 900LL, 43200LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_tagKeyType = {"tagKeyType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_tagValueType = {"tagValueType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_Tag[] = {
-	{"Key", NULL, NULL, &s_tagKeyType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Value", NULL, NULL, &s_tagValueType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_Tag = {"Tag", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Tag, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_tagListType[] = {
-	{"member", NULL, NULL, &s_Tag, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_tagListType = {"tagListType", SHAPE_LIST, SHF_HAS_MAX, TSF_DEFAULT, 1, m_tagListType, NULL, 0LL, 50LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_tagKeyListType[] = {
-	{"member", NULL, NULL, &s_tagKeyType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_tagKeyListType = {"tagKeyListType", SHAPE_LIST, SHF_HAS_MAX, TSF_DEFAULT, 1, m_tagKeyListType, NULL, 0LL, 50LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_externalIdType = {"externalIdType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 2LL, 1224LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_serialNumberType = {"serialNumberType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 9LL, 256LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_tokenCodeType = {"tokenCodeType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 6LL, 6LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_sourceIdentityType = {"sourceIdentityType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 2LL, 64LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_contextAssertionType = {"contextAssertionType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 4LL, 2048LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_ProvidedContext[] = {
-	{"ProviderArn", NULL, NULL, &s_arnType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"ContextAssertion", NULL, NULL, &s_contextAssertionType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_ProvidedContext = {"ProvidedContext", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ProvidedContext, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_ProvidedContextsListType[] = {
-	{"member", NULL, NULL, &s_ProvidedContext, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_ProvidedContextsListType = {"ProvidedContextsListType", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_ProvidedContextsListType, NULL, 1LL, 5LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_AssumeRoleRequest[] = {
-	{"RoleArn", NULL, NULL, &s_arnType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"RoleSessionName", NULL, NULL, &s_roleSessionNameType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"PolicyArns", NULL, NULL, &s_policyDescriptorListType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"Policy", NULL, NULL, &s_unrestrictedSessionPolicyDocumentType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"DurationSeconds", NULL, NULL, &s_roleDurationSecondsType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"Tags", NULL, NULL, &s_tagListType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"TransitiveTagKeys", NULL, NULL, &s_tagKeyListType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"ExternalId", NULL, NULL, &s_externalIdType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"SerialNumber", NULL, NULL, &s_serialNumberType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"TokenCode", NULL, NULL, &s_tokenCodeType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"SourceIdentity", NULL, NULL, &s_sourceIdentityType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"ProvidedContexts", NULL, NULL, &s_ProvidedContextsListType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_AssumeRoleRequest = {"AssumeRoleRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_AssumeRoleRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_accessKeyIdType = {"accessKeyIdType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 16LL, 128LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_accessKeySecretType = {"accessKeySecretType", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_tokenType = {"tokenType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_dateType = {"dateType", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_Credentials[] = {
-	{"AccessKeyId", NULL, NULL, &s_accessKeyIdType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"SecretAccessKey", NULL, NULL, &s_accessKeySecretType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"SessionToken", NULL, NULL, &s_tokenType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Expiration", NULL, NULL, &s_dateType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_Credentials = {"Credentials", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_Credentials, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_assumedRoleIdType = {"assumedRoleIdType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 2LL, 193LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_AssumedRoleUser[] = {
-	{"AssumedRoleId", NULL, NULL, &s_assumedRoleIdType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Arn", NULL, NULL, &s_arnType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_AssumedRoleUser = {"AssumedRoleUser", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_AssumedRoleUser, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_nonNegativeIntegerType = {"nonNegativeIntegerType", SHAPE_INTEGER, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_AssumeRoleResponse[] = {
-	{"Credentials", NULL, NULL, &s_Credentials, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"AssumedRoleUser", NULL, NULL, &s_AssumedRoleUser, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"PackedPolicySize", NULL, NULL, &s_nonNegativeIntegerType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"SourceIdentity", NULL, NULL, &s_sourceIdentityType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_AssumeRoleResponse = {"AssumeRoleResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_AssumeRoleResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_malformedPolicyDocumentMessage = {"malformedPolicyDocumentMessage", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_MalformedPolicyDocumentException[] = {
-	{"message", NULL, NULL, &s_malformedPolicyDocumentMessage, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_MalformedPolicyDocumentException = {"MalformedPolicyDocumentException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_MalformedPolicyDocumentException, NULL, 0LL, 0LL, 0, NULL, NULL, "MalformedPolicyDocument", 400};
-static const struct model_shape s_packedPolicyTooLargeMessage = {"packedPolicyTooLargeMessage", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_PackedPolicyTooLargeException[] = {
-	{"message", NULL, NULL, &s_packedPolicyTooLargeMessage, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_PackedPolicyTooLargeException = {"PackedPolicyTooLargeException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_PackedPolicyTooLargeException, NULL, 0LL, 0LL, 0, NULL, NULL, "PackedPolicyTooLarge", 400};
-static const struct model_shape s_regionDisabledMessage = {"regionDisabledMessage", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_RegionDisabledException[] = {
-	{"message", NULL, NULL, &s_regionDisabledMessage, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_RegionDisabledException = {"RegionDisabledException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_RegionDisabledException, NULL, 0LL, 0LL, 0, NULL, NULL, "RegionDisabledException", 403};
-static const struct model_shape s_expiredIdentityTokenMessage = {"expiredIdentityTokenMessage", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_ExpiredTokenException[] = {
-	{"message", NULL, NULL, &s_expiredIdentityTokenMessage, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_ExpiredTokenException = {"ExpiredTokenException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_ExpiredTokenException, NULL, 0LL, 0LL, 0, NULL, NULL, "ExpiredTokenException", 400};
-static const struct model_shape s_durationSecondsType = {"durationSecondsType", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 900LL, 129600LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_GetSessionTokenRequest[] = {
-	{"DurationSeconds", NULL, NULL, &s_durationSecondsType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"SerialNumber", NULL, NULL, &s_serialNumberType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"TokenCode", NULL, NULL, &s_tokenCodeType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_GetSessionTokenRequest = {"GetSessionTokenRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_GetSessionTokenRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_GetSessionTokenResponse[] = {
-	{"Credentials", NULL, NULL, &s_Credentials, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_GetSessionTokenResponse = {"GetSessionTokenResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetSessionTokenResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
 
-static const struct model_shape *const err_AssumeRole[] = {&s_MalformedPolicyDocumentException, &s_PackedPolicyTooLargeException, &s_RegionDisabledException, &s_ExpiredTokenException};
-static const struct model_shape *const err_GetSessionToken[] = {&s_RegionDisabledException};
 
 static const struct model_op ops[] = {
-	{"AssumeRole", "POST", "/", 0, &s_AssumeRoleRequest, &s_AssumeRoleResponse, "AssumeRoleResult", NULL, NULL, 4, err_AssumeRole, 0, true, NULL},
+	{"AssumeRole", "POST", "/", 0, NULL, NULL, "AssumeRoleResult", NULL, NULL, 0, NULL, 0, false, NULL},
 	{"AssumeRoleWithSAML", "POST", "/", 0, NULL, NULL, "AssumeRoleWithSAMLResult", NULL, NULL, 0, NULL, 0, false, NULL},
 	{"AssumeRoleWithWebIdentity", "POST", "/", 0, NULL, NULL, "AssumeRoleWithWebIdentityResult", NULL, NULL, 0, NULL, 0, false, NULL},
 	{"AssumeRoot", "POST", "/", 0, NULL, NULL, "AssumeRootResult", NULL, NULL, 0, NULL, 0, false, NULL},
@@ -182,7 +31,7 @@ static const struct model_op ops[] = {
 	{"GetCallerIdentity", "POST", "/", 0, &s_GetCallerIdentityRequest, &s_GetCallerIdentityResponse, "GetCallerIdentityResult", NULL, NULL, 0, NULL, 0, true, NULL},
 	{"GetDelegatedAccessToken", "POST", "/", 0, NULL, NULL, "GetDelegatedAccessTokenResult", NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetFederationToken", "POST", "/", 0, NULL, NULL, "GetFederationTokenResult", NULL, NULL, 0, NULL, 0, false, NULL},
-	{"GetSessionToken", "POST", "/", 0, &s_GetSessionTokenRequest, &s_GetSessionTokenResponse, "GetSessionTokenResult", NULL, NULL, 1, err_GetSessionToken, 0, true, NULL},
+	{"GetSessionToken", "POST", "/", 0, NULL, NULL, "GetSessionTokenResult", NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetWebIdentityToken", "POST", "/", 0, NULL, NULL, "GetWebIdentityTokenResult", NULL, NULL, 0, NULL, 0, false, NULL},
 };
 

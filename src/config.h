@@ -1,0 +1,43 @@
+/* config.h — nuage's settings, from the command line and NUAGE_* variables.
+ * Parsed once at start-up; read-only afterwards. */
+#ifndef NUAGE_CONFIG_H
+#define NUAGE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DEFAULT_ACCOUNT "000000000000"
+
+struct credential {
+	char *access_key;
+	char *secret_key;
+	char *account;
+};
+
+struct config {
+	char *host;            /* listen address, 127.0.0.1 */
+	int port;              /* 4566 */
+	char *data_dir;        /* ./.nuage */
+	char *region;          /* us-east-1 */
+	struct credential *creds;
+	int ncreds;
+	int log_level;         /* enum log_level */
+	bool access_log;       /* one line per request at info */
+	int max_connections;
+	size_t max_body;       /* non-streamed request bodies */
+	int64_t max_skew_ms;   /* SigV4 clock skew allowed (15 minutes) */
+	int idle_timeout_s;    /* keep-alive idle / body stall timeout */
+};
+
+/* Fills cfg from defaults, then NUAGE_* variables, then argv (after the
+ * "serve" word). Returns 0, or -1 after printing why to stderr. Free with
+ * config_free. */
+int config_load(struct config *cfg, int argc, char **argv);
+void config_free(struct config *cfg);
+void config_usage(void);
+const struct credential *config_find_key(const struct config *cfg, const char *access_key);
+/* True when addr is a loopback address (127.0.0.0/8, ::1, localhost). */
+bool config_is_loopback(const char *addr);
+
+#endif

@@ -1,0 +1,398 @@
+/* rest.c — REST routing and bindings (rest-xml and rest-json).
+ *
+ * Routing scores every operation whose method, path template and literal
+ * query keys match the request, and picks the highest score:
+ *   1000 x literal path segments matched  (a literal beats a label)
+ *   + 10 x literal query keys ("?uploads", "?list-type=2")
+ *   +  1 x required querystring/header members present
+ *   - 100 x required querystring/header members missing
+ * so PUT /b/k with x-amz-copy-source is CopyObject, with ?partNumber&uploadId
+ * UploadPart, and with neither PutObject — as S3 itself decides.
+ */
+#include "proto/proto.h"
+#include "proto/restint.h"
+#include "proto/scalar.h"
+#include "core/enc.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_QPARAMS 1024
+#define MAX_LABELS 8
+
+int rest_parse_query(struct arena *a, const char *q, struct qparam **out)
+{
+	int n = 0;
+	for (const char *p = q; *p; p++)
+		if (*p == '&')
+			n++;
+	n++;
+	if (n > MAX_QPARAMS)
+		return -1;
+	struct qparam *ps = arena_alloc(a, sizeof *ps * (size_t)n);
+	int k = 0;
+	const char *p = q;
+	while (*p) {
+		const char *amp = strchr(p, '&');
+		const char *end = amp ? amp : p + strlen(p);
+		if (end > p) {
+			const char *eq = memchr(p, '=', (size_t)(end - p));
+			const char *ke = eq ? eq : end;
+			char *key = arena_strndup(a, p, (size_t)(ke - p));
+			long kl = uri_decode(key, (size_t)(ke - p), true);
+			char *val = eq ? arena_strndup(a, eq + 1, (size_t)(end - eq - 1)) : arena_strdup(a, "");
+			long vl = uri_decode(val, eq ? (size_t)(end - eq - 1) : 0, true);
+			if (kl < 0 || vl < 0)
+				return -1;
+			ps[k++] = (struct qparam){key, val, (size_t)kl, (size_t)vl};
+		}
+		if (!amp)
+			break;
+		p = amp + 1;
+	}
+	*out = ps;
+	return k;
+}
+
+static const struct qparam *qfind(const struct qparam *ps, int n, const char *k, size_t klen)
+{
+	for (int i = 0; i < n; i++)
+		if (ps[i].klen == klen && !memcmp(ps[i].k, k, klen))
+			return &ps[i];
+	return NULL;
+}
+
+struct label {
+	const char *name;
+	size_t nlen;
+	const char *val;
+	size_t vlen;
+};
+
+/* Matches the path part of a template. Returns the number of literal
+ * segments matched, or -1. */
+static int match_path(const char *t, size_t tlen, const char *path, struct label *labels, int *nlabels)
+{
+	int lits = 0;
+	*nlabels = 0;
+	const char *te = t + tlen, *p = path;
+	if (*t == '/')
+		t++;
+	if (*p == '/')
+		p++;
+	for (;;) {
+		if (t >= te)
+			return *p ? -1 : lits;
+		const char *ts = t;
+		const char *tslash = memchr(t, '/', (size_t)(te - t));
+		const char *tse = tslash ? tslash : te;
+		size_t tl = (size_t)(tse - ts);
+		const char *pslash = strchr(p, '/');
+		const char *pse = pslash ? pslash : p + strlen(p);
+		if (tl >= 2 && ts[0] == '{' && ts[tl - 1] == '}') {
+			bool greedy = ts[tl - 2] == '+';
+			if (*nlabels == MAX_LABELS)
+				return -1;
+			struct label *l = &labels[(*nlabels)++];
+			l->name = ts + 1;
+			l->nlen = tl - 2 - (greedy ? 1 : 0);
+			l->val = p;
+			if (greedy) {
+				l->vlen = strlen(p);
+				if (!l->vlen)
+					return -1;
+				return tslash ? -1 : lits;
+			}
+			l->vlen = (size_t)(pse - p);
+			if (!l->vlen)
+				return -1;
+		} else {
+			if ((size_t)(pse - p) != tl || memcmp(p, ts, tl))
+				return -1;
+			lits++;
+		}
+		t = tslash ? tslash + 1 : te;
+		if (!pslash) {
+			p = pse;
+			if (t < te)
+				return -1; /* template has more segments */
+		} else {
+			p = pslash + 1;
+			if (t >= te)
+				return -1; /* path has more segments */
+		}
+	}
+}
+
+static bool has_header(const struct http_request *req, const char *name, size_t n)
+{
+	for (int i = 0; i < req->nheaders; i++)
+		if (req->headers[i].nlen == n && !strncasecmp(req->headers[i].name, name, n))
+			return true;
+	return false;
+}
+
+const struct model_op *rest_route(const struct model_service *m, const struct http_request *req, const char *path)
+{
+	struct arena a;
+	arena_init(&a);
+	struct qparam *qs = NULL;
+	int nq = rest_parse_query(&a, req->query, &qs);
+	const struct model_op *best = NULL;
+	long best_score = -1000000;
+	if (nq < 0)
+		goto out;
+	for (unsigned i = 0; i < m->nops; i++) {
+		const struct model_op *op = &m->ops[i];
+		if (strcmp(op->method, req->method))
+			continue;
+		const char *q = strchr(op->uri, '?');
+		size_t plen = q ? (size_t)(q - op->uri) : strlen(op->uri);
+		struct label labels[MAX_LABELS];
+		int nl;
+		int lits = match_path(op->uri, plen, path, labels, &nl);
+		if (lits < 0)
+			continue;
+		long score = 1000L * lits;
+		bool ok = true;
+		if (q) {
+			/* literal query keys: "uploads", "list-type=2", "tagging&versionId" */
+			const char *s = q + 1;
+			while (*s && ok) {
+				const char *amp = strchr(s, '&');
+				const char *e = amp ? amp : s + strlen(s);
+				const char *eq = memchr(s, '=', (size_t)(e - s));
+				size_t kl = (size_t)((eq ? eq : e) - s);
+				if (!(kl == 4 && !memcmp(s, "x-id", 4))) {
+					const struct qparam *p = qfind(qs, nq, s, kl);
+					if (!p || (eq && (p->vlen != (size_t)(e - eq - 1) || memcmp(p->v, eq + 1, p->vlen))))
+						ok = false;
+					else
+						score += 10;
+				}
+				s = amp ? amp + 1 : e;
+			}
+		}
+		if (!ok)
+			continue;
+		if (op->route_query) {
+			const char *s = op->route_query;
+			while (*s) {
+				const char *amp = strchr(s, '&');
+				const char *e = amp ? amp : s + strlen(s);
+				bool present = s[0] == 'q' ? qfind(qs, nq, s + 2, (size_t)(e - s - 2)) != NULL
+							   : has_header(req, s + 2, (size_t)(e - s - 2));
+				score += present ? 1 : -100;
+				s = amp ? amp + 1 : e;
+			}
+		}
+		if (score > best_score) {
+			best_score = score;
+			best = op;
+		}
+	}
+out:
+	arena_free(&a);
+	return best;
+}
+
+static int bind_error(struct call *c, const struct model_member *m, const char *why)
+{
+	return call_error(c, c->proto == PROTO_REST_XML ? ERR_INVALID_ARGUMENT : ERR_VALIDATION, "Value for %s %s.",
+			  model_wire_name(m), why);
+}
+
+static json_t *text_value(struct call *c, const struct model_member *m, const char *txt, size_t len, enum text_ctx ctx)
+{
+	char why[128];
+	json_t *v;
+	if (m->shape->type == SHAPE_LIST) {
+		/* A list in a header is comma-separated. */
+		v = json_array();
+		const char *p = txt, *end = txt + len;
+		while (p <= end && len) {
+			const char *comma = memchr(p, ',', (size_t)(end - p));
+			const char *e = comma ? comma : end;
+			const char *s = p;
+			while (s < e && *s == ' ')
+				s++;
+			const char *ee = e;
+			while (ee > s && ee[-1] == ' ')
+				ee--;
+			json_t *item = scalar_from_text(m->shape->members[0].shape, &m->shape->members[0], s, (size_t)(ee - s),
+							ctx, why, sizeof why);
+			if (!item) {
+				json_decref(v);
+				bind_error(c, m, why);
+				return NULL;
+			}
+			json_array_append_new(v, item);
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+		return v;
+	}
+	v = scalar_from_text(m->shape, m, txt, len, ctx, why, sizeof why);
+	if (!v)
+		bind_error(c, m, why);
+	return v;
+}
+
+int rest_decode_bindings(struct call *c, const char *path, json_t *input)
+{
+	const struct model_shape *in = c->op->input;
+	const struct http_request *req = c->req;
+	const char *q = strchr(c->op->uri, '?');
+	struct label labels[MAX_LABELS];
+	int nl = 0;
+	if (match_path(c->op->uri, q ? (size_t)(q - c->op->uri) : strlen(c->op->uri), path, labels, &nl) < 0)
+		nl = 0;
+	struct qparam *qs = NULL;
+	int nq = rest_parse_query(c->arena, req->query, &qs);
+	if (nq < 0)
+		return call_error(c, c->proto == PROTO_REST_XML ? ERR_INVALID_URI_S3 : ERR_VALIDATION,
+				  "The query string has a malformed percent-encoding.");
+	for (unsigned i = 0; i < in->nmembers; i++) {
+		const struct model_member *m = &in->members[i];
+		const char *wire = model_wire_name(m);
+		size_t wl = strlen(wire);
+		json_t *v = NULL;
+		switch (m->location) {
+		case LOC_URI:
+			for (int j = 0; j < nl; j++) {
+				if (labels[j].nlen == wl && !memcmp(labels[j].name, wire, wl)) {
+					char *raw = arena_strndup(c->arena, labels[j].val, labels[j].vlen);
+					long dl = uri_decode(raw, labels[j].vlen, false);
+					if (dl < 0)
+						return call_error(c, c->proto == PROTO_REST_XML ? ERR_INVALID_URI_S3 : ERR_VALIDATION,
+								  "Couldn't parse the specified URI.");
+					if (!(v = text_value(c, m, raw, (size_t)dl, TEXT_URI)))
+						return -1;
+				}
+			}
+			break;
+		case LOC_QUERY:
+			if (m->shape->type == SHAPE_MAP) {
+				v = json_object();
+				for (int j = 0; j < nq; j++)
+					json_object_setn_new_nocheck(v, qs[j].k, qs[j].klen, json_stringn_nocheck(qs[j].v, qs[j].vlen));
+			} else if (m->shape->type == SHAPE_LIST) {
+				for (int j = 0; j < nq; j++) {
+					if (qs[j].klen == wl && !memcmp(qs[j].k, wire, wl)) {
+						char why[128];
+						json_t *item = scalar_from_text(m->shape->members[0].shape, &m->shape->members[0], qs[j].v,
+										qs[j].vlen, TEXT_QUERY, why, sizeof why);
+						if (!item) {
+							json_decref(v);
+							return bind_error(c, m, why);
+						}
+						if (!v)
+							v = json_array();
+						json_array_append_new(v, item);
+					}
+				}
+			} else {
+				const struct qparam *p = qfind(qs, nq, wire, wl);
+				if (p && !(v = text_value(c, m, p->v, p->vlen, TEXT_QUERY)))
+					return -1;
+			}
+			break;
+		case LOC_HEADER: {
+			size_t hl;
+			for (int j = 0; j < req->nheaders; j++) {
+				if (req->headers[j].nlen == wl && !strncasecmp(req->headers[j].name, wire, wl)) {
+					hl = req->headers[j].vlen;
+					if (!(v = text_value(c, m, req->headers[j].value, hl, TEXT_HEADER)))
+						return -1;
+					break;
+				}
+			}
+			break;
+		}
+		case LOC_HEADERS:
+			for (int j = 0; j < req->nheaders; j++) {
+				if (req->headers[j].nlen > wl && !strncasecmp(req->headers[j].name, wire, wl)) {
+					if (!v)
+						v = json_object();
+					json_object_setn_new_nocheck(v, req->headers[j].name + wl, req->headers[j].nlen - wl,
+								     json_stringn_nocheck(req->headers[j].value, req->headers[j].vlen));
+				}
+			}
+			break;
+		default:
+			break;
+		}
+		if (v)
+			json_object_set_new(input, m->name, v);
+	}
+	return 0;
+}
+
+void rest_encode_bindings(struct call *c, struct http_response *r)
+{
+	const struct model_shape *out = c->op->output;
+	if (!out || !c->output)
+		return;
+	struct buf t;
+	buf_init(&t, 64 * 1024);
+	for (unsigned i = 0; i < out->nmembers; i++) {
+		const struct model_member *m = &out->members[i];
+		json_t *v = json_object_get(c->output, m->name);
+		if (!v)
+			continue;
+		const char *wire = model_wire_name(m);
+		switch (m->location) {
+		case LOC_STATUS:
+			if (json_is_integer(v))
+				r->status = (int)json_integer_value(v);
+			break;
+		case LOC_HEADER:
+			buf_reset(&t);
+			if (m->shape->type == SHAPE_LIST) {
+				size_t k;
+				json_t *item;
+				json_array_foreach(v, k, item)
+				{
+					if (k)
+						buf_addc(&t, ',');
+					scalar_to_text(&t, m->shape->members[0].shape, &m->shape->members[0], item, TEXT_HEADER);
+				}
+			} else if (scalar_to_text(&t, m->shape, m, v, TEXT_HEADER)) {
+				break;
+			}
+			http_response_header(r, wire, buf_str(&t));
+			break;
+		case LOC_HEADERS: {
+			const char *k;
+			json_t *hv;
+			json_object_foreach(v, k, hv)
+			{
+				if (!json_is_string(hv))
+					continue;
+				buf_reset(&t);
+				buf_adds(&t, wire);
+				buf_adds(&t, k);
+				http_response_header(r, buf_str(&t), json_string_value(hv));
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	buf_free(&t);
+}
+
+const struct model_member *rest_payload_member(const struct model_shape *s)
+{
+	if (!s || !s->payload)
+		return NULL;
+	return model_find_member(s, s->payload, strlen(s->payload));
+}
+
+bool rest_payload_streams(const struct model_member *m)
+{
+	return m && ((m->flags & MF_STREAMING) || (m->shape->flags & SHF_STREAMING));
+}

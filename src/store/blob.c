@@ -1,0 +1,233 @@
+/* blob.c — see blob.h. */
+#include "store/blob.h"
+#include "core/enc.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "store/db.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[PATH_MAX - 64];
+static int objects_fd = -1, tmp_fd = -1;
+
+static int mkdir_p(const char *p)
+{
+	if (mkdir(p, 0755) && errno != EEXIST) {
+		log_error("cannot create %s: %s", p, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int blob_init(const char *data_dir)
+{
+	snprintf(root, sizeof root, "%s", data_dir);
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/objects", root);
+	if (mkdir_p(p))
+		return -1;
+	objects_fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(p, sizeof p, "%s/tmp", root);
+	if (mkdir_p(p))
+		return -1;
+	tmp_fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return objects_fd >= 0 && tmp_fd >= 0 ? 0 : -1;
+}
+
+void blob_fini(void)
+{
+	if (objects_fd >= 0)
+		close(objects_fd);
+	if (tmp_fd >= 0)
+		close(tmp_fd);
+	objects_fd = tmp_fd = -1;
+}
+
+static void final_rel(const char *id, char out[64])
+{
+	snprintf(out, 64, "%.2s/%s", id, id);
+}
+
+int blob_create(struct blob_writer *w)
+{
+	unsigned char r[16];
+	rand_bytes(r, sizeof r);
+	hex_encode(r, sizeof r, w->id);
+	w->size = 0;
+	w->fd = openat(tmp_fd, w->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		log_error("cannot create a temp blob: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int blob_write(struct blob_writer *w, const void *p, size_t n)
+{
+	const char *s = p;
+	while (n) {
+		ssize_t k = write(w->fd, s, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("blob write failed: %s", strerror(errno));
+			return -1;
+		}
+		s += k;
+		n -= (size_t)k;
+		w->size += k;
+	}
+	return 0;
+}
+
+int blob_seal(struct blob_writer *w)
+{
+	if (fdatasync(w->fd)) {
+		log_error("blob fsync failed: %s", strerror(errno));
+		return -1;
+	}
+	close(w->fd);
+	w->fd = -1;
+	return 0;
+}
+
+int blob_register(const struct blob_writer *w)
+{
+	sqlite3_stmt *st = db_prep("INSERT INTO blobs(id, size) VALUES (?, ?)");
+	db_bind_text(st, 1, w->id);
+	sqlite3_bind_int64(st, 2, w->size);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int publish_id(const char *id)
+{
+	char dir[4], rel[64];
+	snprintf(dir, sizeof dir, "%.2s", id);
+	if (mkdirat(objects_fd, dir, 0755) && errno != EEXIST)
+		return -1;
+	final_rel(id, rel);
+	if (renameat(tmp_fd, id, objects_fd, rel)) {
+		log_error("cannot publish blob %s: %s", id, strerror(errno));
+		return -1;
+	}
+	int dfd = openat(objects_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int blob_publish(const struct blob_writer *w)
+{
+	return publish_id(w->id);
+}
+
+void blob_abort(struct blob_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	unlinkat(tmp_fd, w->id, 0);
+}
+
+int blob_open(const char *id)
+{
+	char rel[64];
+	if (strlen(id) != BLOB_ID_LEN || strchr(id, '/'))
+		return -1;
+	final_rel(id, rel);
+	int fd = openat(objects_fd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = openat(tmp_fd, id, O_RDONLY | O_CLOEXEC); /* committed, publish in progress */
+	if (fd < 0)
+		fd = openat(objects_fd, rel, O_RDONLY | O_CLOEXEC); /* ... and just finished */
+	return fd;
+}
+
+int blob_release(const char *id)
+{
+	sqlite3_stmt *st = db_prep("DELETE FROM blobs WHERE id = ?");
+	db_bind_text(st, 1, id);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	st = db_prep("INSERT OR IGNORE INTO blob_trash(id) VALUES (?)");
+	db_bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void blob_collect(void)
+{
+	for (;;) {
+		char ids[64][BLOB_ID_LEN + 1];
+		int n = 0;
+		sqlite3_stmt *st = db_prep("SELECT id FROM blob_trash LIMIT 64");
+		while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+			snprintf(ids[n++], sizeof ids[0], "%s", db_col_text(st, 0));
+		db_done(st);
+		if (!n)
+			return;
+		for (int i = 0; i < n; i++) {
+			char rel[64];
+			final_rel(ids[i], rel);
+			unlinkat(objects_fd, rel, 0);
+			unlinkat(tmp_fd, ids[i], 0);
+		}
+		if (db_begin())
+			return;
+		for (int i = 0; i < n; i++) {
+			st = db_prep("DELETE FROM blob_trash WHERE id = ?");
+			db_bind_text(st, 1, ids[i]);
+			sqlite3_step(st);
+			db_done(st);
+		}
+		db_commit();
+		if (n < 64)
+			return;
+	}
+}
+
+int blob_recover(void)
+{
+	int dfd = dup(tmp_fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d)
+		return -1;
+	int published = 0, removed = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		bool known = false;
+		if (strlen(e->d_name) == BLOB_ID_LEN) {
+			sqlite3_stmt *st = db_prep("SELECT 1 FROM blobs WHERE id = ?");
+			db_bind_text(st, 1, e->d_name);
+			known = sqlite3_step(st) == SQLITE_ROW;
+			db_done(st);
+		}
+		if (known && !publish_id(e->d_name)) {
+			published++;
+		} else {
+			unlinkat(tmp_fd, e->d_name, 0);
+			removed++;
+		}
+	}
+	closedir(d);
+	blob_collect();
+	if (published || removed)
+		log_info("blob recovery: %d committed blobs published, %d unfinished uploads removed", published, removed);
+	return 0;
+}

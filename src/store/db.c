@@ -1,0 +1,261 @@
+/* db.c — see db.h.
+ *
+ * Invariants:
+ *  1. A connection is used by one thread at a time: the pool hands it out
+ *     and takes it back; a thread's current connection is thread-local.
+ *  2. db_begin holds write_mu until db_commit/db_rollback; a thread never
+ *     holds write_mu across a blocking wait other than the disk.
+ *  3. Statements handed out by db_prep are reset when released (db_done or
+ *     db_release), so no read transaction outlives a request.
+ */
+#include "store/db.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/migrate.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STMT_CACHE 128
+#define POOL_MAX 256
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct dbc {
+	sqlite3 *db;
+	struct stmt_slot cache[STMT_CACHE];
+	struct dbc *next_free;
+	bool in_txn;
+};
+
+static struct {
+	char path[4096];
+	pthread_mutex_t mu;
+	struct dbc *free;
+	struct dbc *all[POOL_MAX];
+	int nall;
+	bool open;
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local struct dbc *cur;
+
+
+static struct dbc *conn_new(void)
+{
+	struct dbc *c = xcalloc(1, sizeof *c);
+	int rc = sqlite3_open_v2(pool.path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("cannot open %s: %s", pool.path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		sqlite3_close(c->db);
+		free(c);
+		return NULL;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	sqlite3_exec(c->db,
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+		     "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2000;",
+		     NULL, NULL, NULL);
+	return c;
+}
+
+static void conn_free(struct dbc *c)
+{
+	for (int i = 0; i < STMT_CACHE; i++)
+		if (c->cache[i].st)
+			sqlite3_finalize(c->cache[i].st);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static struct dbc *acquire(void)
+{
+	pthread_mutex_lock(&pool.mu);
+	struct dbc *c = pool.free;
+	if (c) {
+		pool.free = c->next_free;
+	} else if (pool.nall < POOL_MAX) {
+		c = conn_new();
+		if (c)
+			pool.all[pool.nall++] = c;
+	}
+	pthread_mutex_unlock(&pool.mu);
+	if (!c) {
+		log_error("no database connection available");
+		abort();
+	}
+	return c;
+}
+
+sqlite3 *db_conn(void)
+{
+	if (!cur)
+		cur = acquire();
+	return cur->db;
+}
+
+void db_release(void)
+{
+	struct dbc *c = cur;
+	if (!c)
+		return;
+	if (c->in_txn) {
+		log_error("a write transaction was left open; rolling back");
+		db_rollback();
+	}
+	for (int i = 0; i < STMT_CACHE; i++)
+		if (c->cache[i].st)
+			sqlite3_reset(c->cache[i].st);
+	cur = NULL;
+	pthread_mutex_lock(&pool.mu);
+	c->next_free = pool.free;
+	pool.free = c;
+	pthread_mutex_unlock(&pool.mu);
+}
+
+sqlite3_stmt *db_prep(const char *sql)
+{
+	db_conn();
+	struct dbc *c = cur;
+	size_t h = ((uintptr_t)sql >> 4) % STMT_CACHE;
+	for (int probe = 0; probe < STMT_CACHE; probe++) {
+		struct stmt_slot *s = &c->cache[(h + (size_t)probe) % STMT_CACHE];
+		if (s->sql == sql) {
+			sqlite3_reset(s->st);
+			sqlite3_clear_bindings(s->st);
+			return s->st;
+		}
+		if (!s->sql) {
+			if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) != SQLITE_OK) {
+				log_error("SQL prepare failed: %s\n  in: %s", sqlite3_errmsg(c->db), sql);
+				abort(); /* SQL text is ours: a prepare failure is a bug */
+			}
+			s->sql = sql;
+			return s->st;
+		}
+	}
+	log_error("statement cache full");
+	abort();
+}
+
+void db_done(sqlite3_stmt *st)
+{
+	if (st)
+		sqlite3_reset(st);
+}
+
+int db_exec(const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db_conn(), sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("SQL failed: %s", err ? err : "?");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int db_begin(void)
+{
+	db_conn();
+	pthread_mutex_lock(&write_mu);
+	if (sqlite3_exec(cur->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		log_error("BEGIN failed: %s", sqlite3_errmsg(cur->db));
+		pthread_mutex_unlock(&write_mu);
+		return -1;
+	}
+	cur->in_txn = true;
+	return 0;
+}
+
+int db_commit(void)
+{
+	int rc = sqlite3_exec(cur->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("COMMIT failed: %s", sqlite3_errmsg(cur->db));
+		sqlite3_exec(cur->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	cur->in_txn = false;
+	pthread_mutex_unlock(&write_mu);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+void db_rollback(void)
+{
+	if (!cur || !cur->in_txn)
+		return;
+	sqlite3_exec(cur->db, "ROLLBACK", NULL, NULL, NULL);
+	cur->in_txn = false;
+	pthread_mutex_unlock(&write_mu);
+}
+
+bool db_in_txn(void)
+{
+	return cur && cur->in_txn;
+}
+
+const char *db_errmsg(void)
+{
+	return sqlite3_errmsg(db_conn());
+}
+
+int db_changes(void)
+{
+	return sqlite3_changes(db_conn());
+}
+
+int64_t db_last_rowid(void)
+{
+	return sqlite3_last_insert_rowid(db_conn());
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+const char *db_col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int db_open(const char *dir, const struct migration_set *const *sets, int nsets)
+{
+	if (mkdir(dir, 0755) && access(dir, W_OK)) {
+		log_error("cannot create data directory %s", dir);
+		return -1;
+	}
+	snprintf(pool.path, sizeof pool.path, "%s/nuage.db", dir);
+	pool.open = true;
+	int rc = migrate_run(sets, nsets);
+	db_release();
+	return rc;
+}
+
+void db_close(void)
+{
+	if (!pool.open)
+		return;
+	if (cur)
+		db_release();
+	pthread_mutex_lock(&pool.mu);
+	/* A final checkpoint keeps the WAL small for the next start. */
+	if (pool.nall)
+		sqlite3_wal_checkpoint_v2(pool.all[0]->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	for (int i = 0; i < pool.nall; i++)
+		conn_free(pool.all[i]);
+	pool.nall = 0;
+	pool.free = NULL;
+	pool.open = false;
+	pthread_mutex_unlock(&pool.mu);
+}

@@ -1,0 +1,53 @@
+/* svc.h — how a service plugs in: one table of {operation, handler}.
+ *
+ * Every handler has the same signature and is called only after routing,
+ * authentication and input decoding succeeded (after Redis's
+ * processCommand): it never re-checks what the pipeline checked, never
+ * touches the socket, and answers through call->output or call_error().
+ */
+#ifndef NUAGE_SVC_SVC_H
+#define NUAGE_SVC_SVC_H
+
+#include <stddef.h>
+
+#include "proto/call.h"
+#include "proto/model.h"
+
+struct config;
+struct migration_set;
+
+typedef int (*handler_fn)(struct call *c);
+
+struct svc_op {
+	const char *name;
+	handler_fn fn;
+	const char *xml_root; /* rest-xml output document root (S3: "ListBucketResult"), or NULL */
+};
+
+struct svc {
+	const char *name;                   /* as in the health report: "s3", "sqs", ... */
+	const struct model_service *model;
+	const struct svc_op *ops;
+	size_t nops;
+	size_t max_body;                    /* non-streamed body limit; 0 = the server default */
+	const struct migration_set *migrations; /* the service's tables, or NULL */
+	int (*start)(const struct config *cfg); /* after the store is open; may be NULL */
+	void (*stop)(void);                 /* may be NULL */
+};
+
+/* Binds every service's handlers to its model; 0, or -1 if a handler names
+ * an operation the model lacks or an implemented operation has no handler. */
+int svc_init(void);
+void svc_fini(void);
+int svc_start_all(const struct config *cfg);
+void svc_stop_all(void);
+
+const struct svc_op *svc_handler(const struct svc *s, const struct model_op *op);
+const struct svc *svc_by_signing_name(const char *name);
+const struct svc *svc_by_target(const char *target, size_t prefix_len);
+const struct svc *svc_by_query_version(const char *version);
+const struct svc *svc_by_name(const char *name);
+/* NULL-terminated list of registered services. */
+const struct svc *const *svc_list(void);
+
+#endif
