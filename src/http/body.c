@@ -503,6 +503,11 @@ static long body_read(struct instream *s, void *buf, size_t n)
 	return finish(b);
 }
 
+bool http_body_broken(const struct instream *s)
+{
+	return ((const struct http_body *)s)->failed;
+}
+
 bool http_body_finished(const struct instream *s)
 {
 	const struct http_body *b = (const struct http_body *)s;
@@ -521,7 +526,9 @@ int instream_read_all(struct instream *s, struct arena *a, size_t max, char **ou
 			 (long long)s->length, max);
 		return -1;
 	}
-	size_t cap = s->length >= 0 ? (size_t)s->length + 1 : 4096, n = 0;
+	/* Room for one more byte than announced, so the read that sees EOF (and
+	 * runs the digest checks) always happens. */
+	size_t cap = s->length >= 0 ? (size_t)s->length + 2 : 4096, n = 0;
 	char *p = arena_alloc(a, cap);
 	for (;;) {
 		if (n + 1 >= cap) {

@@ -33,6 +33,10 @@ struct instream *http_body_open(struct arena *a, struct conn *c, const struct ht
  * with BODY_TOO_LARGE past max bytes. Returns 0 or -1 (s->err set). */
 int instream_read_all(struct instream *s, struct arena *a, size_t max, char **out, size_t *len);
 
+/* True once the stream itself failed (framing, signature, digest, timeout):
+ * nothing more can be read from it. */
+bool http_body_broken(const struct instream *s);
+
 /* Whether the request's framing was fully consumed (so the connection can
  * carry another request). */
 bool http_body_finished(const struct instream *s);

@@ -16,6 +16,11 @@ struct conn;
 ssize_t conn_read_body(struct conn *c, void *buf, size_t n);
 /* Sends the response; returns 0 or -1 (the connection is then closed). */
 int conn_send(struct conn *c, struct http_response *r);
+/* True when the client sent Expect: 100-continue and is still waiting for it
+ * (so it has not sent the body). */
+bool conn_body_withheld(const struct conn *c);
+/* Reads and drops up to n raw body bytes; returns bytes dropped or -1. */
+int64_t conn_discard(struct conn *c, int64_t n);
 /* The connection will close after this request (unread body, fatal error). */
 void conn_close_after(struct conn *c);
 /* Bytes read/written for the current request (access log). */

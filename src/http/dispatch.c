@@ -12,6 +12,7 @@
  */
 #include "http/dispatch.h"
 #include "config.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/enc.h"
 #include "core/log.h"
@@ -134,7 +135,14 @@ static int authenticate(struct call *c, const struct http_request *req, struct a
 		return call_error(c, auth_err(p, ERR_INVALID_REQUEST, ERR_INCOMPLETE_SIGNATURE, ERR_INCOMPLETE_SIGNATURE),
 				  "The request could not be canonicalized (malformed query string).");
 	if (rc != SIGV4_OK) {
-		log_debug("signature mismatch for %s %s (key %s)", req->method, req->path, a->access_key);
+		if (log_threshold >= LOG_DEBUG) {
+			struct buf cr;
+			buf_init(&cr, 1 << 20);
+			sigv4_canonical_request(&cr, &m, a);
+			log_debug("signature mismatch for %s %s (key %s); canonical request:\n%s", req->method, req->path,
+				  a->access_key, buf_str(&cr));
+			buf_free(&cr);
+		}
 		return call_error(c, p == PROTO_REST_XML || p == PROTO_QUERY || p == PROTO_EC2 ? ERR_SIGNATURE_MISMATCH
 											: ERR_INVALID_SIGNATURE_JSON,
 				  NULL);
@@ -157,26 +165,33 @@ static bool is_streaming_input(const struct model_op *op)
 	return m && ((m->flags & MF_STREAMING) || (m->shape->flags & SHF_STREAMING));
 }
 
-/* Reads what is left of an unconsumed body when it is small; else the
- * connection must close. */
+#define DRAIN_MAX (64 << 20)
+
+/* After the response: reads and drops what is left of the request body
+ * (bounded), so a client that writes its whole body before reading sees the
+ * answer; otherwise the connection closes. A client still waiting for
+ * "100 Continue" never sent the body: close without waiting for it. */
 static void settle_body(struct conn *conn, struct instream *s, const struct http_request *req)
 {
-	if (!s) {
-		if (req->content_length > 0 || req->chunked)
-			conn_close_after(conn);
+	if (s && http_body_finished(s))
 		return;
-	}
-	if (http_body_finished(s))
+	if (!s && req->content_length <= 0 && !req->chunked)
 		return;
-	if (s->err || req->chunked || req->content_length > 65536) {
+	if (conn_body_withheld(conn) || (s && http_body_broken(s))) {
 		conn_close_after(conn);
 		return;
 	}
-	char tmp[8192];
-	long r;
-	while ((r = s->read(s, tmp, sizeof tmp)) > 0)
-		;
-	if (!http_body_finished(s))
+	if (s) {
+		char tmp[16384];
+		int64_t total = 0;
+		long r;
+		while (total < DRAIN_MAX && (r = s->read(s, tmp, sizeof tmp)) > 0)
+			total += r;
+		if (!http_body_finished(s))
+			conn_close_after(conn);
+		return;
+	}
+	if (req->chunked || req->content_length > DRAIN_MAX || conn_discard(conn, req->content_length) < 0)
 		conn_close_after(conn);
 }
 
@@ -315,8 +330,8 @@ fail:
 send:
 	if (!strcmp(req->method, "HEAD"))
 		resp.no_body = true;
-	settle_body(conn, body, req);
 	conn_send(conn, &resp);
+	settle_body(conn, body, req);
 	access_log(conn, req, &c, resp.status, t0);
 	/* A handler that streams a file registers the fd's close on the arena. */
 	http_response_free(&resp);

@@ -124,6 +124,8 @@ static int parse_uint64(const char *s, size_t n, int64_t *out)
 static int derive_framing(struct http_request *req)
 {
 	req->content_length = -1;
+	req->chunked = false;
+	req->expect_continue = false;
 	req->host = "";
 	req->keep_alive = req->minor >= 1;
 	bool te = false;

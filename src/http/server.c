@@ -130,6 +130,25 @@ ssize_t conn_read_body(struct conn *c, void *buf, size_t n)
 	return sock_read(c, buf, n);
 }
 
+bool conn_body_withheld(const struct conn *c)
+{
+	return c->expect_continue && !c->continue_sent && c->pos == c->len;
+}
+
+int64_t conn_discard(struct conn *c, int64_t n)
+{
+	char tmp[16384];
+	int64_t done = 0;
+	while (done < n) {
+		size_t want = n - done > (int64_t)sizeof tmp ? sizeof tmp : (size_t)(n - done);
+		ssize_t r = conn_read_body(c, tmp, want);
+		if (r <= 0)
+			return -1;
+		done += r;
+	}
+	return done;
+}
+
 int conn_send(struct conn *c, struct http_response *r)
 {
 	char date[32];
