@@ -13,7 +13,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DNUAGE_VERSION='"$(VERSION)"' -Isrc -Itests/unit -g $(WARN) $(PKG_CFLAGS) -MMD -MP
 REL_CFLAGS  := -O2
 ASAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-FUZZ_CFLAGS := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -Wno-unknown-warning-option -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 
 SRC      := $(shell find src -name '*.c' ! -path src/main.c | sort)
 UNIT_SRC := $(shell find tests/unit -name '*.c' | sort)
@@ -22,6 +22,9 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 REL_OBJ  := $(SRC:%.c=build/rel/%.o)
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o)
 FUZZ_OBJ := $(SRC:%.c=build/fuzz/%.o)
+
+# Object files are intermediates of several targets: keep them.
+.SECONDARY:
 
 .PHONY: all asan unit unit-run integration test test-run up deps fuzz bench models clean check-banned
 
@@ -43,16 +46,20 @@ build/fuzz/%.o: %.c
 	@clang $(BASE_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
 
 build/nuage: build/rel/src/main.o $(REL_OBJ)
-	$(CC) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) -o $@ $^ $(PKG_LIBS)
 
 build/asan/nuage: build/asan/src/main.o $(ASAN_OBJ)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(PKG_LIBS)
+	@echo "  LD asan $@"
+	@$(CC) -fsanitize=address,undefined -o $@ $^ $(PKG_LIBS)
 
 build/asan/unit: $(UNIT_SRC:%.c=build/asan/%.o) $(ASAN_OBJ)
-	$(CC) -fsanitize=address,undefined -o $@ $^ $(PKG_LIBS)
+	@echo "  LD asan $@"
+	@$(CC) -fsanitize=address,undefined -o $@ $^ $(PKG_LIBS)
 
 build/rel/unit: $(UNIT_SRC:%.c=build/rel/%.o) $(REL_OBJ)
-	$(CC) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) -o $@ $^ $(PKG_LIBS)
 
 asan: build/asan/nuage build/asan/unit
 
@@ -83,7 +90,8 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	@echo "  LD fuzz $@"
+	@clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 bench: build/nuage
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done

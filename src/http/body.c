@@ -29,7 +29,9 @@ enum { T_SIZE, T_DATA, T_CRLF, T_TRAILERS, T_DONE };
 
 struct http_body {
 	struct instream s;
-	struct conn *conn;
+	struct conn *conn;      /* NULL for memory sources (tests, fuzzing) */
+	const char *mem;
+	size_t memlen, mempos;
 	/* L0 */
 	bool te;
 	int tstate;
@@ -64,6 +66,9 @@ struct http_body {
 };
 
 static long fail(struct http_body *b, enum err_id id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static struct instream *http_body_open_src(struct arena *a, struct conn *c, const char *data, size_t len,
+					   const struct http_request *req, const struct sigv4_auth *auth,
+					   const unsigned char *key, enum err_id *err, char *msg, size_t msglen);
 
 static long fail(struct http_body *b, enum err_id id, const char *fmt, ...)
 {
@@ -74,16 +79,29 @@ static long fail(struct http_body *b, enum err_id id, const char *fmt, ...)
 		vsnprintf(b->s.errmsg, sizeof b->s.errmsg, fmt, ap);
 		va_end(ap);
 		b->failed = true;
-		conn_close_after(b->conn);
+		if (b->conn)
+			conn_close_after(b->conn);
 	}
 	return -1;
 }
 
 /* ---- L0: raw bytes of this request's body ---- */
 
+static ssize_t src_read(struct http_body *b, void *buf, size_t n)
+{
+	if (b->conn)
+		return conn_read_body(b->conn, buf, n);
+	size_t k = b->memlen - b->mempos;
+	if (k > n)
+		k = n;
+	memcpy(buf, b->mem + b->mempos, k);
+	b->mempos += k;
+	return (ssize_t)k;
+}
+
 static int te_getc(struct http_body *b, char *ch)
 {
-	ssize_t r = conn_read_body(b->conn, ch, 1);
+	ssize_t r = src_read(b, ch, 1);
 	return r == 1 ? 0 : -1;
 }
 
@@ -114,7 +132,7 @@ static long raw_read(struct http_body *b, void *buf, size_t n)
 			return 0;
 		if ((int64_t)n > b->remaining)
 			n = (size_t)b->remaining;
-		ssize_t r = conn_read_body(b->conn, buf, n);
+		ssize_t r = src_read(b, buf, n);
 		if (r <= 0)
 			return fail(b, ERR_REQUEST_TIMEOUT_S3,
 				    "Your socket connection to the server was not read from or written to within the timeout "
@@ -138,7 +156,7 @@ static long raw_read(struct http_body *b, void *buf, size_t n)
 		case T_DATA: {
 			if ((int64_t)n > b->remaining)
 				n = (size_t)b->remaining;
-			ssize_t r = conn_read_body(b->conn, buf, n);
+			ssize_t r = src_read(b, buf, n);
 			if (r <= 0)
 				return fail(b, ERR_INVALID_CHUNK, "The request body terminated unexpectedly.");
 			b->remaining -= r;
@@ -572,9 +590,25 @@ struct instream *http_body_open(struct arena *a, struct conn *c, const struct ht
 				const struct sigv4_auth *auth, const unsigned char *key, enum err_id *err,
 				char *msg, size_t msglen)
 {
+	return http_body_open_src(a, c, NULL, 0, req, auth, key, err, msg, msglen);
+}
+
+struct instream *http_body_open_mem(struct arena *a, const char *data, size_t len, const struct http_request *req,
+				    const struct sigv4_auth *auth, const unsigned char *key, enum err_id *err,
+				    char *msg, size_t msglen)
+{
+	return http_body_open_src(a, NULL, data, len, req, auth, key, err, msg, msglen);
+}
+
+static struct instream *http_body_open_src(struct arena *a, struct conn *c, const char *data, size_t len,
+					   const struct http_request *req, const struct sigv4_auth *auth,
+					   const unsigned char *key, enum err_id *err, char *msg, size_t msglen)
+{
 	struct http_body *b = arena_zalloc(a, sizeof *b);
 	b->s.read = body_read;
 	b->conn = c;
+	b->mem = data;
+	b->memlen = len;
 	b->te = req->chunked;
 	b->remaining = req->chunked ? 0 : (req->content_length > 0 ? req->content_length : 0);
 	b->s.length = req->chunked ? -1 : (req->content_length > 0 ? req->content_length : 0);

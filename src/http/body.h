@@ -29,6 +29,12 @@ struct instream *http_body_open(struct arena *a, struct conn *c, const struct ht
 				const struct sigv4_auth *auth, const unsigned char *key, enum err_id *err,
 				char *msg, size_t msglen);
 
+/* The same over bytes in memory (the raw body as it would arrive on the
+ * connection): for unit tests and fuzzing of the decoders. */
+struct instream *http_body_open_mem(struct arena *a, const char *data, size_t len, const struct http_request *req,
+				    const struct sigv4_auth *auth, const unsigned char *key, enum err_id *err,
+				    char *msg, size_t msglen);
+
 /* Reads the whole (decoded) body into arena memory, NUL-terminated. Fails
  * with BODY_TOO_LARGE past max bytes. Returns 0 or -1 (s->err set). */
 int instream_read_all(struct instream *s, struct arena *a, size_t max, char **out, size_t *len);

@@ -16,6 +16,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -229,6 +231,64 @@ const char *db_col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+/* A new database is built as nuage.db.init with synchronous=OFF (an empty
+ * schema is not worth an fsync per statement), made durable with one fsync,
+ * and renamed into place: a crash before the rename leaves only the .init
+ * file, which the next start discards. */
+static int create_fresh(const char *dir, const struct migration_set *const *sets, int nsets)
+{
+	char init[sizeof pool.path + 8];
+	snprintf(init, sizeof init, "%s.init", pool.path);
+	unlink(init);
+	char side[sizeof init + 8];
+	snprintf(side, sizeof side, "%s-wal", init);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", init);
+	unlink(side);
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(init, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_error("cannot create %s: %s", init, db ? sqlite3_errmsg(db) : "?");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_exec(db, "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;", NULL, NULL, NULL);
+	struct dbc tmp = {.db = db};
+	struct dbc *saved = cur;
+	cur = &tmp;
+	int rc = migrate_run(sets, nsets);
+	cur = saved;
+	for (int i = 0; i < STMT_CACHE; i++)
+		if (tmp.cache[i].st)
+			sqlite3_finalize(tmp.cache[i].st);
+	if (rc == 0 && sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+		rc = -1;
+	sqlite3_close(db);
+	if (rc)
+		return -1;
+	int fd = open(init, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd)) {
+		log_error("cannot sync %s", init);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	snprintf(side, sizeof side, "%s-wal", init);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", init);
+	unlink(side);
+	if (rename(init, pool.path)) {
+		log_error("cannot create %s: %s", pool.path, strerror(errno));
+		return -1;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
 int db_open(const char *dir, const struct migration_set *const *sets, int nsets)
 {
 	if (mkdir(dir, 0755) && access(dir, W_OK)) {
@@ -236,6 +296,8 @@ int db_open(const char *dir, const struct migration_set *const *sets, int nsets)
 		return -1;
 	}
 	snprintf(pool.path, sizeof pool.path, "%s/nuage.db", dir);
+	if (access(pool.path, F_OK) && create_fresh(dir, sets, nsets))
+		return -1;
 	pool.open = true;
 	int rc = migrate_run(sets, nsets);
 	db_release();

@@ -1,0 +1,157 @@
+/* The store: migrations (and refusing a newer database), transactions,
+ * the blob write protocol and its crash recovery, the outbox. */
+#include "unit.h"
+#include "store/blob.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "store/outbox.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern const struct migration_set store_core_migrations;
+
+static const struct migration t1[] = {{1, "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"}};
+static const struct migration t2[] = {{1, "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"},
+				      {2, "ALTER TABLE t ADD COLUMN w TEXT"}};
+static const struct migration_set set1 = {"unittest", t1, 1};
+static const struct migration_set set2 = {"unittest", t2, 2};
+
+static int open_with(const struct migration_set *s)
+{
+	const struct migration_set *sets[] = {&store_core_migrations, s};
+	return db_open(unit_tmpdir(), sets, 2);
+}
+
+TEST(store_migrations_and_refusal)
+{
+	CHECK(open_with(&set2) == 0);
+	CHECK(db_exec("INSERT INTO t(k, v, w) VALUES ('a', 1, 'x')") == 0);
+	db_close();
+	CHECK(open_with(&set2) == 0); /* idempotent */
+	sqlite3_stmt *st = db_prep("SELECT w FROM t WHERE k = 'a'");
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR(db_col_text(st, 0), "x");
+	db_done(st);
+	db_close();
+	/* A binary that only knows version 1 must refuse this database. */
+	CHECK(open_with(&set1) == -1);
+	db_close();
+}
+
+TEST(store_transactions_roll_back)
+{
+	CHECK(open_with(&set1) == 0);
+	CHECK(db_begin() == 0);
+	CHECK(db_exec("INSERT INTO t(k, v) VALUES ('x', 1)") == 0);
+	db_rollback();
+	sqlite3_stmt *st = db_prep("SELECT count(*) FROM t");
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(st, 0), 0);
+	db_done(st);
+	CHECK(db_begin() == 0);
+	CHECK(db_exec("INSERT INTO t(k, v) VALUES ('x', 1)") == 0);
+	CHECK(db_commit() == 0);
+	st = db_prep("SELECT v FROM t WHERE k = 'x'");
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	db_done(st);
+	db_release();
+	db_close();
+}
+
+static bool file_exists(const char *rel)
+{
+	char p[1024];
+	snprintf(p, sizeof p, "%s/%s", unit_tmpdir(), rel);
+	struct stat sb;
+	return stat(p, &sb) == 0;
+}
+
+TEST(store_blob_protocol_and_recovery)
+{
+	CHECK(open_with(&set1) == 0);
+	CHECK(blob_init(unit_tmpdir()) == 0);
+	/* 1: committed and published */
+	struct blob_writer a;
+	CHECK(blob_create(&a) == 0);
+	CHECK(blob_write(&a, "hello", 5) == 0);
+	CHECK(blob_seal(&a) == 0);
+	CHECK(db_begin() == 0);
+	CHECK(blob_register(&a) == 0);
+	CHECK(db_commit() == 0);
+	CHECK(blob_publish(&a) == 0);
+	int fd = blob_open(a.id);
+	CHECK(fd >= 0);
+	char got[8] = {0};
+	CHECK(read(fd, got, sizeof got) == 5);
+	close(fd);
+	CHECK_STR(got, "hello");
+	/* 2: committed, crashed before publish -> recovery publishes it */
+	struct blob_writer b;
+	CHECK(blob_create(&b) == 0);
+	CHECK(blob_write(&b, "world", 5) == 0);
+	CHECK(blob_seal(&b) == 0);
+	CHECK(db_begin() == 0);
+	CHECK(blob_register(&b) == 0);
+	CHECK(db_commit() == 0);
+	fd = blob_open(b.id); /* readable even before publish */
+	CHECK(fd >= 0);
+	close(fd);
+	/* 3: written, crashed before commit -> recovery removes it */
+	struct blob_writer c;
+	CHECK(blob_create(&c) == 0);
+	CHECK(blob_write(&c, "lost", 4) == 0);
+	CHECK(blob_seal(&c) == 0);
+	/* 4: released in a committed transaction, crashed before unlink */
+	CHECK(db_begin() == 0);
+	CHECK(blob_release(a.id) == 0);
+	CHECK(db_commit() == 0);
+	char rel[128];
+	snprintf(rel, sizeof rel, "objects/%.2s/%s", a.id, a.id);
+	CHECK(file_exists(rel));
+	CHECK(blob_recover() == 0);
+	CHECK(!file_exists(rel));
+	snprintf(rel, sizeof rel, "objects/%.2s/%s", b.id, b.id);
+	CHECK(file_exists(rel));
+	snprintf(rel, sizeof rel, "tmp/%s", c.id);
+	CHECK(!file_exists(rel));
+	CHECK(blob_open(c.id) < 0);
+	CHECK(blob_open("../../etc/passwd") < 0);
+	blob_fini();
+	db_release();
+	db_close();
+}
+
+TEST(store_outbox)
+{
+	CHECK(open_with(&set1) == 0);
+	CHECK(db_begin() == 0);
+	CHECK(outbox_add("s3:ObjectCreated:Put", "{\"k\":1}") == 0);
+	CHECK(outbox_add("s3:ObjectRemoved:Delete", "{\"k\":2}") == 0);
+	db_rollback();
+	CHECK_INT(outbox_pending(), 0); /* no change, no event */
+	CHECK(db_begin() == 0);
+	CHECK(outbox_add("s3:ObjectCreated:Put", "{\"k\":1}") == 0);
+	CHECK(outbox_add("s3:ObjectRemoved:Delete", "{\"k\":2}") == 0);
+	CHECK(db_commit() == 0);
+	struct outbox_event ev[4];
+	int n = outbox_due(INT64_MAX, ev, 4);
+	CHECK_INT(n, 2);
+	CHECK_STR(ev[0].topic, "s3:ObjectCreated:Put");
+	CHECK(!outbox_is_done(ev[0].id, "sub"));
+	CHECK(outbox_mark_done(ev[0].id, "sub") == 0);
+	CHECK(outbox_is_done(ev[0].id, "sub"));
+	CHECK(outbox_finish(ev[0].id) == 0);
+	CHECK(outbox_retry(ev[1].id, INT64_MAX - 1, "boom") == 0);
+	int64_t id1 = ev[1].id;
+	for (int i = 0; i < n; i++)
+		outbox_event_free(&ev[i]);
+	CHECK_INT(outbox_due(1000, ev, 4), 0); /* not due yet */
+	CHECK_INT(outbox_pending(), 1);
+	CHECK(outbox_bury(id1, "gave up") == 0);
+	CHECK_INT(outbox_pending(), 0);
+	db_release();
+	db_close();
+}
