@@ -76,6 +76,20 @@ void svc_stop_all(void)
 			services[i]->stop();
 }
 
+void svc_listening_all(int port)
+{
+	for (size_t i = 0; i < NSVC; i++)
+		if (services[i]->listening)
+			services[i]->listening(port);
+}
+
+void svc_quiesce_all(void)
+{
+	for (size_t i = 0; i < NSVC; i++)
+		if (services[i]->quiesce)
+			services[i]->quiesce();
+}
+
 const struct svc_op *svc_handler(const struct svc *s, const struct model_op *op)
 {
 	int i = index_of(s);
