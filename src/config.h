@@ -28,6 +28,12 @@ struct config {
 	size_t max_body;       /* non-streamed request bodies */
 	int64_t max_skew_ms;   /* SigV4 clock skew allowed (15 minutes) */
 	int idle_timeout_s;    /* keep-alive idle / body stall timeout */
+	/* Lambda (src/svc/lambda) */
+	char *lambda_python;   /* interpreter for python3.x runtimes ("python3" on PATH) */
+	char *lambda_node;     /* node for nodejs runtimes ("node" on PATH) */
+	int lambda_idle_s;     /* an idle execution environment stops after this (300) */
+	int lambda_concurrency; /* account concurrency limit (1000, as AWS's default) */
+	int lambda_retry_ms;   /* first async retry delay, doubled for the second (60000, as AWS) */
 };
 
 /* Fills cfg from defaults, then NUAGE_* variables, then argv (after the
