@@ -93,6 +93,10 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@echo "  LD fuzz $@"
 	@clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
+# Lambda's runtime bootstraps are compiled into runtimes.o with .incbin.
+LAMBDA_EMBED := src/svc/lambda/runtime/bootstrap.py src/svc/lambda/runtime/bootstrap.mjs
+build/rel/src/svc/lambda/runtimes.o build/asan/src/svc/lambda/runtimes.o build/fuzz/src/svc/lambda/runtimes.o: $(LAMBDA_EMBED)
+
 bench: build/nuage
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done
 

@@ -7,5 +7,6 @@
 extern const struct model_service model_sts;
 extern const struct model_service model_logs;
 extern const struct model_service model_s3;
+extern const struct model_service model_lambda;
 
 #endif
