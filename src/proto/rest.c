@@ -119,8 +119,11 @@ static int match_path(const char *t, size_t tlen, const char *path, struct label
 				return -1; /* template has more segments */
 		} else {
 			p = pslash + 1;
+			/* A trailing slash ends the path too: older models wrote
+			 * "/2015-03-31/functions/" where newer ones drop it, and
+			 * their SDKs still send it. */
 			if (t >= te)
-				return -1; /* path has more segments */
+				return *p ? -1 : lits; /* path has more segments */
 		}
 	}
 }
