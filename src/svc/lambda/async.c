@@ -7,7 +7,7 @@
  * dispatcher thread runs the queue:
  *
  *   phase 'invoke' --submit--> running --success--> [OnSuccess record] -> gone
- *        ^   |  throttled: next_attempt += backoff (not an attempt)
+ *        ^   |  throttled: waits for a slot (not an attempt)
  *        |   |                          --failure--> attempts < 1+retries and
  *        +---+------------- retry delay <-----------  age < max age
  *                                       --exhausted / too old--> phase 'deliver'
@@ -43,7 +43,7 @@
 #define MAX_INFLIGHT 16
 #define DELIVER_RETRY_MS 60000
 #define DELIVER_MAX_AGE_MS (6LL * 3600 * 1000)
-#define THROTTLE_MAX_MS 300000
+#define THROTTLE_WAIT_MS 250
 
 struct done_rec {
 	struct done_rec *next;
@@ -150,6 +150,7 @@ struct row {
 	int attempts, throttles;
 	char phase[12];
 	char *dest, *record;
+	bool throttled; /* set when this pass could not start it */
 };
 
 static void row_free(struct row *r)
@@ -338,6 +339,21 @@ static void complete(struct done_rec *d)
 	if (!found)
 		return;
 	int invokes = r.attempts + 1;
+	/* A slot of this function is free: its waiting events are due now. */
+	if (db_begin() == 0) {
+		st = db_prep("UPDATE lambda_async SET waiting = 0, next_attempt = ?1 WHERE account = ?2 AND region = ?3 "
+			     "AND name = ?4 AND waiting = 1");
+		sqlite3_bind_int64(st, 1, clock_wall_ms());
+		db_bind_text(st, 2, r.account);
+		db_bind_text(st, 3, r.region);
+		db_bind_text(st, 4, r.name);
+		int rc = sqlite3_step(st);
+		db_done(st);
+		if (rc == SQLITE_DONE)
+			db_commit();
+		else
+			db_rollback();
+	}
 	if (!d->failed) {
 		conclude(&r, "Success", invokes, d, true);
 	} else {
@@ -348,7 +364,8 @@ static void complete(struct done_rec *d)
 		bool too_old = now + delay - r.received > (int64_t)eic.max_age_s * 1000;
 		if (invokes <= eic.retries && !too_old) {
 			if (db_begin() == 0) {
-				int rc = exec_sql_id("UPDATE lambda_async SET attempts = attempts + 1, next_attempt = ?2 WHERE id = ?1",
+				int rc = exec_sql_id("UPDATE lambda_async SET attempts = attempts + 1, waiting = 0, "
+						     "next_attempt = ?2 WHERE id = ?1",
 						     r.id, now + delay);
 				if (rc)
 					db_rollback();
@@ -395,6 +412,7 @@ static void on_submit_error(struct row *r, enum lambda_submit s, const char *why
 {
 	if (s == SUBMIT_STOPPING)
 		return;
+	r->throttled = true;
 	int64_t now = clock_wall_ms();
 	struct lambda_eic eic;
 	lambda_eic_load(r->account, r->region, r->name, r->qualifier, &eic);
@@ -402,17 +420,26 @@ static void on_submit_error(struct row *r, enum lambda_submit s, const char *why
 		conclude(r, "EventAgeExceeded", r->attempts, NULL, false);
 		return;
 	}
-	/* Throttled: back off (1 s doubling to 5 min) without using an attempt. */
-	int64_t delay = 1000LL << (r->throttles < 9 ? r->throttles : 9);
-	if (delay > THROTTLE_MAX_MS)
-		delay = THROTTLE_MAX_MS;
+	/* Throttled: this event and the function's other due events wait for
+	 * a slot without using an attempt; the function's next finished
+	 * invocation makes them due again (complete), the clock otherwise. */
 	if (db_begin() == 0) {
-		if (exec_sql_id("UPDATE lambda_async SET throttles = throttles + 1, next_attempt = ?2 WHERE id = ?1", r->id, now + delay))
-			db_rollback();
-		else
+		sqlite3_stmt *st = db_prep("UPDATE lambda_async SET waiting = 1, throttles = throttles + 1, next_attempt = ?1 "
+					   "WHERE account = ?2 AND region = ?3 AND name = ?4 AND phase = 'invoke' "
+					   "AND next_attempt <= ?5");
+		sqlite3_bind_int64(st, 1, now + THROTTLE_WAIT_MS);
+		db_bind_text(st, 2, r->account);
+		db_bind_text(st, 3, r->region);
+		db_bind_text(st, 4, r->name);
+		sqlite3_bind_int64(st, 5, now);
+		int rc = sqlite3_step(st);
+		db_done(st);
+		if (rc == SQLITE_DONE)
 			db_commit();
+		else
+			db_rollback();
 	}
-	if (why)
+	if (why && !r->throttles)
 		log_info("lambda: async invocation %s of %s delayed: %s", r->request_id, r->name, why);
 }
 
@@ -464,8 +491,9 @@ static void dispatch(struct row *r)
 	arena_free(&a);
 }
 
-/* Due rows not in flight, oldest first. Returns how many were started. */
-static int run_due(void)
+/* Due rows not in flight, oldest first. Returns how many were started;
+ * *throttled tells whether some had to wait for a slot. */
+static int run_due(bool *throttled_out)
 {
 	int free_slots;
 	pthread_mutex_lock(&A.mu);
@@ -493,10 +521,20 @@ static int run_due(void)
 		pthread_mutex_lock(&A.mu);
 		room = A.ninflight < MAX_INFLIGHT && !A.stop;
 		pthread_mutex_unlock(&A.mu);
-		if (room) {
+		/* One throttle per function per pass: the rest wait their turn. */
+		bool throttled = false;
+		for (int j = 0; j < i && !throttled; j++)
+			throttled = rows[j].throttled && !strcmp(rows[j].name, rows[i].name) &&
+				    !strcmp(rows[j].account, rows[i].account) && !strcmp(rows[j].region, rows[i].region);
+		if (room && !throttled) {
 			dispatch(&rows[i]);
 			started++;
 		}
+		if (throttled)
+			rows[i].throttled = true;
+	}
+	for (int i = 0; i < n; i++) {
+		*throttled_out |= rows[i].throttled;
 		row_free(&rows[i]);
 	}
 	return started;
@@ -532,8 +570,9 @@ static void *dispatcher(void *arg)
 			free(done);
 			done = next;
 		}
+		bool throttled = false;
 		if (ready)
-			run_due();
+			run_due(&throttled);
 		int64_t next = next_due_ms();
 		db_release();
 		pthread_mutex_lock(&A.mu);
@@ -543,6 +582,10 @@ static void *dispatcher(void *arg)
 				wait = 1000;
 			if (A.ninflight >= MAX_INFLIGHT)
 				wait = 1000;
+			/* Rows waiting for a slot stay due: a finishing invocation
+			 * (a kick) or this pause brings the next pass. */
+			if (throttled && wait < THROTTLE_WAIT_MS)
+				wait = THROTTLE_WAIT_MS;
 			if (wait > 0) {
 				struct timespec ts;
 				clock_gettime(CLOCK_REALTIME, &ts);

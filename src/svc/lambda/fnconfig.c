@@ -174,7 +174,11 @@ int lambda_config_apply(struct call *c, json_t *cfg, bool create)
 
 void lambda_config_digest(const json_t *cfg, char out[65])
 {
-	char *s = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+	/* A version's description is its own, not part of what changed. */
+	json_t *c = json_deep_copy(cfg);
+	json_object_del(c, "Description");
+	char *s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(c);
 	unsigned char d[SHA256_LEN];
 	sha256(s, strlen(s), d);
 	hex_encode(d, SHA256_LEN, out);

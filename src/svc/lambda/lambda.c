@@ -66,7 +66,7 @@ static const struct migration lambda_migrations[] = {
 	    "  name TEXT NOT NULL, qualifier TEXT NOT NULL, request_id TEXT NOT NULL, payload BLOB NOT NULL,"
 	    "  received INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, throttles INTEGER NOT NULL DEFAULT 0,"
 	    "  next_attempt INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'invoke', dest TEXT, record TEXT,"
-	    "  source TEXT UNIQUE);"
+	    "  source TEXT UNIQUE, waiting INTEGER NOT NULL DEFAULT 0);"
 	    "CREATE INDEX lambda_async_due ON lambda_async(next_attempt, id);"},
 };
 static const struct migration_set lambda_mset = {"lambda", lambda_migrations, 1};

@@ -376,9 +376,9 @@ int rapi_conn_io(struct rapi_conn *c, short revents, const struct rapi_handler *
 	}
 	if (c->out.len)
 		return 0;
-	if (c->close_after || (c->eof && !c->parked))
+	/* A parked /next is answered later, even on a "Connection: close"
+	 * request; a peer that went away is closed either way. */
+	if (c->eof)
 		return -1;
-	if (c->eof && c->parked)
-		return -1;
-	return 0;
+	return c->close_after && !c->parked ? -1 : 0;
 }

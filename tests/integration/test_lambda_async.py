@@ -1,0 +1,120 @@
+"""Lambda asynchronous invocations (issue 7): Event invocations retried
+per EventInvokeConfig and then sent to their destination, success records,
+the bus entry point other services use, and the crash test — invocations
+accepted before a kill -9 all run after the restart."""
+import json
+import signal
+import time
+
+import pytest
+
+from lambda_util import ROLE, create_py, fname, log_messages, make_zip
+
+
+@pytest.fixture
+def fast_retries(fresh_nuage, boto):
+    """A nuage whose async retries come after 200 ms instead of 1 minute."""
+    n = fresh_nuage(extra_args=["--lambda-retry-ms", "200"]).start()
+    return n, boto("lambda", n.endpoint), boto("logs", n.endpoint)
+
+
+SINK = "import json\ndef handler(e, c):\n    print('RECORD ' + json.dumps(e))\n    return 'ok'\n"
+
+
+def records(logs, sink, count=1):
+    msgs = log_messages(logs, "/aws/lambda/" + sink, "RECORD", want=lambda m: len(m) >= count)
+    return [json.loads(m[len("RECORD "):]) for m in msgs]
+
+
+def test_async_retries_then_on_failure_destination(fast_retries):
+    n, lam, logs = fast_retries
+    failing = create_py(lam, "def handler(e, c):\n    print('ATTEMPT', e['job'])\n    raise RuntimeError('always fails')\n")
+    sink = create_py(lam, SINK)
+    sink_arn = "arn:aws:lambda:us-east-1:000000000000:function:" + sink
+    lam.put_function_event_invoke_config(FunctionName=failing, MaximumRetryAttempts=2,
+                                         DestinationConfig={"OnFailure": {"Destination": sink_arn}})
+    r = lam.invoke(FunctionName=failing, InvocationType="Event", Payload=json.dumps({"job": 42}).encode())
+    assert r["StatusCode"] == 202 and r["Payload"].read() == b""
+    rec = records(logs, sink)[0]
+    assert rec["version"] == "1.0" and rec["requestPayload"] == {"job": 42}
+    ctx = rec["requestContext"]
+    assert ctx["condition"] == "RetriesExhausted" and ctx["approximateInvokeCount"] == 3
+    assert ctx["functionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:%s:$LATEST" % failing
+    assert rec["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert rec["responsePayload"]["errorType"] == "RuntimeError"
+    assert rec["responsePayload"]["errorMessage"] == "always fails"
+    attempts = log_messages(logs, "/aws/lambda/" + failing, "ATTEMPT", want=lambda m: len(m) >= 3)
+    assert attempts == ["ATTEMPT 42\n"] * 3
+
+
+def test_async_success_destination_and_no_retries(fast_retries):
+    n, lam, logs = fast_retries
+    ok = create_py(lam, "def handler(e, c):\n    return {'doubled': e['x'] * 2}\n")
+    flaky = create_py(lam, "def handler(e, c):\n    raise ValueError('once')\n")
+    sink = create_py(lam, SINK)
+    sink_arn = "arn:aws:lambda:us-east-1:000000000000:function:" + sink
+    lam.put_function_event_invoke_config(FunctionName=ok, DestinationConfig={"OnSuccess": {"Destination": sink_arn}})
+    lam.put_function_event_invoke_config(FunctionName=flaky, MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnFailure": {"Destination": sink_arn}})
+    lam.invoke(FunctionName=ok, InvocationType="Event", Payload=b'{"x": 21}')
+    lam.invoke(FunctionName=flaky, InvocationType="Event", Payload=b'{"y": 1}')
+    got = {r["requestContext"]["condition"]: r for r in records(logs, sink, 2)}
+    assert got["Success"]["responsePayload"] == {"doubled": 42}
+    assert got["Success"]["requestContext"]["approximateInvokeCount"] == 1
+    assert "functionError" not in got["Success"]["responseContext"]
+    assert got["RetriesExhausted"]["requestContext"]["approximateInvokeCount"] == 1
+    # The deprecated InvokeAsync API queues the same way.
+    r = lam.invoke_async(FunctionName=ok, InvokeArgs=b'{"x": 5}')
+    assert r["Status"] == 202
+    assert any(x["responsePayload"] == {"doubled": 10} for x in records(logs, sink, 3))
+
+
+def test_async_invocations_survive_kill_9(fresh_nuage, boto):
+    """Every Event invocation acknowledged before a kill -9 runs after the restart."""
+    n = fresh_nuage().start()
+    lam, logs = boto("lambda", n.endpoint), boto("logs", n.endpoint)
+    # One slow environment at a time: most invocations are still queued at the kill.
+    name = create_py(lam, "import time\ndef handler(e, c):\n    time.sleep(0.2)\n    print('RAN', e['i'])\n",
+                     Timeout=30)
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    accepted = []
+    for i in range(20):
+        r = lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"i": i}).encode())
+        assert r["StatusCode"] == 202
+        accepted.append(i)
+    assert n.stop(sig=signal.SIGKILL) == -signal.SIGKILL
+    n2 = fresh_nuage(data=n.data)
+    n2.port = n.port
+    n2.endpoint = n.endpoint
+    n2.args = n.args
+    n2.start()
+    lam, logs = boto("lambda", n2.endpoint), boto("logs", n2.endpoint)
+
+    def ran(msgs):
+        return {int(m.split()[1]) for m in msgs}
+    msgs = log_messages(logs, "/aws/lambda/" + name, "RAN", want=lambda m: ran(m) >= set(accepted), timeout=120)
+    assert ran(msgs) >= set(accepted), sorted(set(accepted) - ran(msgs))
+
+
+def test_bus_entry_point_for_other_services(fresh_nuage, boto):
+    """Other services start Event invocations by writing a lambda.invoke
+    outbox event in their own transaction; here one is written straight
+    into the store while nuage is stopped, as a crashed producer would
+    leave it."""
+    import sqlite3
+    n = fresh_nuage().start()
+    lam, logs = boto("lambda", n.endpoint), boto("logs", n.endpoint)
+    name = create_py(lam, "def handler(e, c):\n    print('FROM BUS', e['bucket'])\n")
+    assert n.stop() == 0
+    db = sqlite3.connect(n.data + "/nuage.db")
+    ev = {"account": "000000000000", "region": "us-east-1",
+          "function": "arn:aws:lambda:us-east-1:000000000000:function:" + name, "payload": {"bucket": "b1"}}
+    now = int(time.time() * 1000)
+    db.execute("INSERT INTO outbox(topic, payload, created, next_attempt) VALUES (?, ?, ?, ?)",
+               ("lambda.invoke", json.dumps(ev), now, now))
+    db.commit()
+    db.close()
+    n.log.close()
+    n.start()
+    msgs = log_messages(logs, "/aws/lambda/" + name, "FROM BUS", want=lambda m: m)
+    assert msgs == ["FROM BUS b1\n"]
