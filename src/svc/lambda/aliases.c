@@ -34,9 +34,7 @@ static bool valid_alias(const char *s)
 static bool version_exists(struct call *c, const char *name, const char *version)
 {
 	sqlite3_stmt *st = db_prep("SELECT 1 FROM lambda_versions WHERE account = ? AND region = ? AND name = ? AND version = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, c->who.account, c->region, name);
 	db_bind_text(st, 4, version);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	db_done(st);
@@ -99,16 +97,19 @@ static json_t *alias_json(struct call *c, const char *name, sqlite3_stmt *st)
 
 static int answer_alias(struct call *c, const char *name, const char *alias)
 {
-	sqlite3_stmt *st = db_prep(ALIAS_COLS "WHERE account = ? AND region = ? AND name = ? AND alias = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, name);
-	db_bind_text(st, 4, alias);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		c->output = alias_json(c, name, st);
-	db_done(st);
-	return rc == SQLITE_ROW ? 0 : alias_not_found(c, name, alias);
+	if (lambda_answer_row(c, ALIAS_COLS "WHERE account = ? AND region = ? AND name = ? AND alias = ?", name, alias,
+			      alias_json))
+		return alias_not_found(c, name, alias);
+	return 0;
+}
+
+/* Ends Create/UpdateAlias: the transaction, then the alias as stored. */
+static int finish_alias_write(struct call *c, int rc, char *routing, const char *name, const char *alias)
+{
+	free(routing);
+	if (lambda_end_write(c, rc))
+		return -1;
+	return answer_alias(c, name, alias);
 }
 
 static char *routing_text(json_t *routing)
@@ -142,9 +143,7 @@ int lambda_create_alias(struct call *c)
 		rt = routing_text(call_get(c, "RoutingConfig"));
 		sqlite3_stmt *st = db_prep("INSERT INTO lambda_aliases(account, region, name, alias, version, description, routing, "
 					   "revision) VALUES (?, ?, ?, ?, ?, coalesce(?, ''), ?, ?) ON CONFLICT DO NOTHING");
-		db_bind_text(st, 1, c->who.account);
-		db_bind_text(st, 2, c->region);
-		db_bind_text(st, 3, r.name);
+		lambda_bind_fn(st, c->who.account, c->region, r.name);
 		db_bind_text(st, 4, alias);
 		db_bind_text(st, 5, version);
 		db_bind_text(st, 6, call_str(c, "Description"));
@@ -160,24 +159,14 @@ int lambda_create_alias(struct call *c)
 		else
 			rc = 0;
 	}
-	free(rt);
-	if (rc) {
-		if (db_in_txn())
-			db_rollback();
-		return -1;
-	}
-	if (db_commit())
-		return call_error(c, ERR_LAMBDA_SERVICE, "commit failed");
-	return answer_alias(c, r.name, alias);
+	return finish_alias_write(c, rc, rt, r.name, alias);
 }
 
 int lambda_get_alias(struct call *c)
 {
 	struct fnref r;
-	if (lambda_parse_fn(c, call_str(c, "FunctionName"), NULL, false, &r))
+	if (lambda_require_function(c, &r, false))
 		return -1;
-	if (!lambda_function_exists(c->who.account, c->region, r.name))
-		return lambda_err_not_found(c, r.name, NULL);
 	return answer_alias(c, r.name, call_str(c, "Name"));
 }
 
@@ -191,9 +180,7 @@ int lambda_update_alias(struct call *c)
 		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
 	sqlite3_stmt *st = db_prep("SELECT version, revision FROM lambda_aliases WHERE account = ? AND region = ? AND name = ? "
 				   "AND alias = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r.name);
+	lambda_bind_fn(st, c->who.account, c->region, r.name);
 	db_bind_text(st, 4, alias);
 	char cur_version[140] = "", cur_rev[40] = "";
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -235,15 +222,7 @@ int lambda_update_alias(struct call *c)
 		else
 			rc = 0;
 	}
-	free(rt);
-	if (rc) {
-		if (db_in_txn())
-			db_rollback();
-		return -1;
-	}
-	if (db_commit())
-		return call_error(c, ERR_LAMBDA_SERVICE, "commit failed");
-	return answer_alias(c, r.name, alias);
+	return finish_alias_write(c, rc, rt, r.name, alias);
 }
 
 int lambda_delete_alias(struct call *c)
@@ -255,9 +234,7 @@ int lambda_delete_alias(struct call *c)
 	if (db_begin())
 		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
 	sqlite3_stmt *st = db_prep("DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND name = ? AND alias = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r.name);
+	lambda_bind_fn(st, c->who.account, c->region, r.name);
 	db_bind_text(st, 4, alias);
 	int step = sqlite3_step(st);
 	db_done(st);
@@ -268,27 +245,20 @@ int lambda_delete_alias(struct call *c)
 		db_rollback();
 		return alias_not_found(c, r.name, alias);
 	}
-	if (db_commit())
-		return call_error(c, ERR_LAMBDA_SERVICE, "commit failed");
-	c->status = 204;
-	return 0;
+	return lambda_commit_204(c);
 }
 
 int lambda_list_aliases(struct call *c)
 {
 	struct fnref r;
-	if (lambda_parse_fn(c, call_str(c, "FunctionName"), NULL, false, &r))
+	if (lambda_require_function(c, &r, false))
 		return -1;
-	if (!lambda_function_exists(c->who.account, c->region, r.name))
-		return lambda_err_not_found(c, r.name, NULL);
 	int64_t max = call_int(c, "MaxItems", 50);
 	if (max < 1 || max > 10000)
 		return call_error(c, ERR_LAMBDA_INVALID_PARAMETER, "MaxItems must be between 1 and 10000.");
 	sqlite3_stmt *st = db_prep(ALIAS_COLS "WHERE account = ?1 AND region = ?2 AND name = ?3 AND alias > coalesce(?4, '') "
 					      "AND (?5 IS NULL OR version = ?5) ORDER BY alias LIMIT ?6");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r.name);
+	lambda_bind_fn(st, c->who.account, c->region, r.name);
 	db_bind_text(st, 4, call_str(c, "Marker"));
 	db_bind_text(st, 5, call_str(c, "FunctionVersion"));
 	sqlite3_bind_int64(st, 6, max + 1);

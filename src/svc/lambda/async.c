@@ -71,29 +71,21 @@ int lambda_async_enqueue(const char *account, const char *region, const char *na
 	int64_t now = clock_wall_ms();
 	sqlite3_stmt *st = db_prep("INSERT INTO lambda_async(account, region, name, qualifier, request_id, payload, received, "
 				   "next_attempt, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, account, region, name);
 	db_bind_text(st, 4, qualifier);
 	db_bind_text(st, 5, request_id);
 	sqlite3_bind_blob(st, 6, payload, (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 7, now);
 	sqlite3_bind_int64(st, 8, now);
 	db_bind_text(st, 9, source);
-	int rc = sqlite3_step(st);
-	db_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return lambda_step(st);
 }
 
 int lambda_async_forget(const char *account, const char *region, const char *name)
 {
 	sqlite3_stmt *st = db_prep("DELETE FROM lambda_async WHERE account = ? AND region = ? AND name = ? AND phase = 'invoke'");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
-	int rc = sqlite3_step(st);
-	db_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	lambda_bind_fn(st, account, region, name);
+	return lambda_step(st);
 }
 
 void lambda_async_kick(void)
@@ -210,18 +202,14 @@ static int exec_sql_id(const char *sql, int64_t id, int64_t v)
 	sqlite3_stmt *st = db_prep(sql);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, v);
-	int rc = sqlite3_step(st);
-	db_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return lambda_step(st);
 }
 
 static int delete_row(int64_t id)
 {
 	sqlite3_stmt *st = db_prep("DELETE FROM lambda_async WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	db_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return lambda_step(st);
 }
 
 /* Inside a transaction: a 'deliver' row for one target. A delivery row
@@ -232,9 +220,7 @@ static int add_delivery(const struct row *r, const char *dest, const char *body,
 	int64_t now = clock_wall_ms();
 	sqlite3_stmt *st = db_prep("INSERT INTO lambda_async(account, region, name, qualifier, request_id, payload, received, "
 				   "next_attempt, phase, dest, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'deliver', ?, ?)");
-	db_bind_text(st, 1, r->account);
-	db_bind_text(st, 2, r->region);
-	db_bind_text(st, 3, r->name);
+	lambda_bind_fn(st, r->account, r->region, r->name);
 	db_bind_text(st, 4, r->qualifier);
 	db_bind_text(st, 5, r->request_id);
 	sqlite3_bind_blob(st, 6, attrs ? attrs : "", attrs ? (int)strlen(attrs) : 0, SQLITE_TRANSIENT);
@@ -242,9 +228,7 @@ static int add_delivery(const struct row *r, const char *dest, const char *body,
 	sqlite3_bind_int64(st, 8, now);
 	db_bind_text(st, 9, dest);
 	db_bind_text(st, 10, body);
-	int rc = sqlite3_step(st);
-	db_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return lambda_step(st);
 }
 
 /* The invocation record AWS sends to destinations. */
@@ -347,12 +331,7 @@ static void complete(struct done_rec *d)
 		db_bind_text(st, 2, r.account);
 		db_bind_text(st, 3, r.region);
 		db_bind_text(st, 4, r.name);
-		int rc = sqlite3_step(st);
-		db_done(st);
-		if (rc == SQLITE_DONE)
-			db_commit();
-		else
-			db_rollback();
+		lambda_settle(lambda_step(st));
 	}
 	if (!d->failed) {
 		conclude(&r, "Success", invokes, d, true);
@@ -432,12 +411,7 @@ static void on_submit_error(struct row *r, enum lambda_submit s, const char *why
 		db_bind_text(st, 3, r->region);
 		db_bind_text(st, 4, r->name);
 		sqlite3_bind_int64(st, 5, now);
-		int rc = sqlite3_step(st);
-		db_done(st);
-		if (rc == SQLITE_DONE)
-			db_commit();
-		else
-			db_rollback();
+		lambda_settle(lambda_step(st));
 	}
 	if (why && !r->throttles)
 		log_info("lambda: async invocation %s of %s delayed: %s", r->request_id, r->name, why);

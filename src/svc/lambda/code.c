@@ -174,9 +174,7 @@ int lambda_code_commit(const struct lambda_code *lc)
 	sqlite3_bind_int64(st, 3, lc->size);
 	sqlite3_bind_int64(st, 4, lc->unzipped);
 	sqlite3_bind_int64(st, 5, clock_wall_ms());
-	int rc = sqlite3_step(st);
-	db_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return lambda_step(st);
 }
 
 void lambda_code_finish(struct lambda_code *lc, bool committed)
@@ -415,19 +413,12 @@ static void activate_job(void *arg)
 					 "state_code = CASE state WHEN 'Pending' THEN 'InternalError' ELSE state_code END, "
 					 "update_status = 'Failed', update_reason = ?6, update_code = 'InternalError' "
 					 "WHERE account = ?1 AND region = ?2 AND name = ?3 AND version = ?4 AND code_sha = ?5");
-		db_bind_text(st, 1, a->account);
-		db_bind_text(st, 2, a->region);
-		db_bind_text(st, 3, a->name);
+		lambda_bind_fn(st, a->account, a->region, a->name);
 		db_bind_text(st, 4, a->version);
 		db_bind_text(st, 5, a->sha);
 		if (u)
 			db_bind_text(st, 6, err);
-		int rc = sqlite3_step(st);
-		db_done(st);
-		if (rc == SQLITE_DONE)
-			db_commit();
-		else
-			db_rollback();
+		lambda_settle(lambda_step(st));
 	}
 	free(a);
 }

@@ -423,6 +423,16 @@ static void api_response(void *arg, struct rapi_conn *c, const char *id, const c
 	finish(e, body, len, false, NULL, NULL, true);
 }
 
+/* The error's type: the document's errorType, else the runtime's
+ * Lambda-Runtime-Function-Error-Type header, else dflt. */
+static void error_type_of(const char *body, size_t len, const char *header, const char *dflt, char *out, size_t n)
+{
+	json_t *doc = json_loadb(body, len, 0, NULL);
+	const char *et = json_string_value(json_object_get(doc, "errorType"));
+	snprintf(out, n, "%s", et ? et : header ? header : dflt);
+	json_decref(doc);
+}
+
 static void api_error(void *arg, struct rapi_conn *c, const char *id, const char *body, size_t len, const char *type)
 {
 	struct lenv *e = arg;
@@ -430,11 +440,8 @@ static void api_error(void *arg, struct rapi_conn *c, const char *id, const char
 		return;
 	rapi_reply_accepted(c);
 	drain_output(e);
-	json_t *doc = json_loadb(body, len, 0, NULL);
-	const char *et = json_string_value(json_object_get(doc, "errorType"));
 	char etype[96];
-	snprintf(etype, sizeof etype, "%s", et ? et : type ? type : "Unhandled");
-	json_decref(doc);
+	error_type_of(body, len, type, "Unhandled", etype, sizeof etype);
 	finish(e, len ? body : "{}", len ? len : 2, true, etype, NULL, true);
 }
 
@@ -447,11 +454,8 @@ static void api_init_error(void *arg, struct rapi_conn *c, const char *body, siz
 	}
 	rapi_reply_accepted(c);
 	drain_output(e);
-	json_t *doc = json_loadb(body, len, 0, NULL);
-	const char *et = json_string_value(json_object_get(doc, "errorType"));
 	char etype[96];
-	snprintf(etype, sizeof etype, "%s", et ? et : type ? type : "Runtime.Unknown");
-	json_decref(doc);
+	error_type_of(body, len, type, "Runtime.Unknown", etype, sizeof etype);
 	e->initialized = true;
 	double init = (double)(clock_mono_us() - e->spawned_us) / 1000.0;
 	env_logf(e, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error\tError Type: %s", init, etype);

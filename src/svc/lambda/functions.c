@@ -70,9 +70,7 @@ int lambda_load_version(struct arena *a, const char *account, const char *region
 {
 	memset(v, 0, sizeof *v);
 	sqlite3_stmt *st = db_prep(VERSION_COLS "WHERE v.account = ? AND v.region = ? AND v.name = ? AND v.version = ?");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, account, region, name);
 	db_bind_text(st, 4, version);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -90,9 +88,7 @@ void lambda_fnver_done(struct fnver *v)
 bool lambda_function_exists(const char *account, const char *region, const char *name)
 {
 	sqlite3_stmt *st = db_prep("SELECT 1 FROM lambda_functions WHERE account = ? AND region = ? AND name = ?");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, account, region, name);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	db_done(st);
 	return found;
@@ -138,9 +134,7 @@ int lambda_resolve_qualifier(const char *account, const char *region, const char
 	}
 	sqlite3_stmt *st =
 		db_prep("SELECT version, routing FROM lambda_aliases WHERE account = ? AND region = ? AND name = ? AND alias = ?");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, account, region, name);
 	db_bind_text(st, 4, qualifier);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -183,9 +177,7 @@ static int insert_version(const char *account, const char *region, const char *n
 				   "CASE ?9 WHEN 'Pending' THEN 'The function is being created.' END, "
 				   "CASE ?9 WHEN 'Pending' THEN 'Creating' END, "
 				   "CASE ?9 WHEN 'Pending' THEN NULL ELSE 'Successful' END, ?10, ?11)");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, account, region, name);
 	db_bind_text(st, 4, version);
 	sqlite3_bind_int64(st, 5, vnum);
 	db_bind_text(st, 6, cj);
@@ -205,9 +197,7 @@ static int64_t take_version_number(const char *account, const char *region, cons
 {
 	sqlite3_stmt *st = db_prep("UPDATE lambda_functions SET next_version = next_version + 1 "
 				   "WHERE account = ? AND region = ? AND name = ? RETURNING next_version - 1");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, account, region, name);
 	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	db_done(st);
 	return n;
@@ -244,9 +234,7 @@ int lambda_create_function(struct call *c)
 	char *tj = tags ? json_dumps(tags, JSON_COMPACT | JSON_SORT_KEYS) : xstrdup("{}");
 	sqlite3_stmt *st = db_prep("INSERT INTO lambda_functions(account, region, name, created, tags, next_version) "
 				   "VALUES (?, ?, ?, ?, ?, ?)");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r.name);
+	lambda_bind_fn(st, c->who.account, c->region, r.name);
 	sqlite3_bind_int64(st, 4, now);
 	db_bind_text(st, 5, tj);
 	sqlite3_bind_int64(st, 6, publish ? 2 : 1);
@@ -287,9 +275,7 @@ out:
 static json_t *tags_of(struct call *c, const char *name)
 {
 	sqlite3_stmt *st = db_prep("SELECT tags FROM lambda_functions WHERE account = ? AND region = ? AND name = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, c->who.account, c->region, name);
 	json_t *t = sqlite3_step(st) == SQLITE_ROW ? json_loads(db_col_text(st, 0), 0, NULL) : NULL;
 	db_done(st);
 	return t;
@@ -366,9 +352,7 @@ static int list_versions_common(struct call *c, const char *only, const char *me
 	if (marker && parse_marker(c, marker, mname, sizeof mname, &mvnum))
 		return -1;
 	sqlite3_stmt *st = db_prep(sql);
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, only);
+	lambda_bind_fn(st, c->who.account, c->region, only);
 	db_bind_text(st, 4, mname);
 	sqlite3_bind_int64(st, 5, mvnum);
 	sqlite3_bind_int64(st, 6, max + 1);
@@ -409,10 +393,8 @@ int lambda_list_functions(struct call *c)
 int lambda_list_versions(struct call *c)
 {
 	struct fnref r;
-	if (lambda_parse_fn(c, call_str(c, "FunctionName"), NULL, false, &r))
+	if (lambda_require_function(c, &r, false))
 		return -1;
-	if (!lambda_function_exists(c->who.account, c->region, r.name))
-		return lambda_err_not_found(c, r.name, NULL);
 	return list_versions_common(c, r.name, "Versions",
 				    VERSION_COLS "WHERE v.account = ?1 AND v.region = ?2 AND v.name = ?3 "
 						 "AND (v.name, v.vnum) > (?4, ?5) ORDER BY v.vnum LIMIT ?6");
@@ -448,6 +430,16 @@ static int check_latest(struct call *c, const char *name, struct fnver *v)
 	return err;
 }
 
+/* Opens the transaction of a change to $LATEST after check_latest. */
+static int begin_latest_change(struct call *c, struct fnref *r, struct fnver *v)
+{
+	if (lambda_parse_fn(c, call_str(c, "FunctionName"), NULL, false, r))
+		return -1;
+	if (db_begin())
+		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
+	return check_latest(c, r->name, v);
+}
+
 static int publish_locked(struct call *c, const char *name, const struct fnver *latest, const char *description,
 			  char *version, size_t vlen)
 {
@@ -459,9 +451,7 @@ static int publish_locked(struct call *c, const char *name, const struct fnver *
 	lambda_config_digest(cfg, d1);
 	sqlite3_stmt *st = db_prep("SELECT version, config, code_sha FROM lambda_versions WHERE account = ? AND region = ? "
 				   "AND name = ? AND vnum > 0 ORDER BY vnum DESC LIMIT 1");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, c->who.account, c->region, name);
 	bool same = false;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		json_t *pc = json_loads(db_col_text(st, 1), 0, NULL);
@@ -586,12 +576,8 @@ out:
 int lambda_update_function_configuration(struct call *c)
 {
 	struct fnref r;
-	if (lambda_parse_fn(c, call_str(c, "FunctionName"), NULL, false, &r))
-		return -1;
 	struct fnver v = {0};
-	if (db_begin())
-		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
-	if (check_latest(c, r.name, &v))
+	if (begin_latest_change(c, &r, &v))
 		return -1;
 	if (lambda_config_apply(c, v.config, false)) {
 		db_rollback();
@@ -633,12 +619,8 @@ int lambda_update_function_configuration(struct call *c)
 int lambda_publish_version(struct call *c)
 {
 	struct fnref r;
-	if (lambda_parse_fn(c, call_str(c, "FunctionName"), NULL, false, &r))
-		return -1;
 	struct fnver v = {0};
-	if (db_begin())
-		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
-	if (check_latest(c, r.name, &v))
+	if (begin_latest_change(c, &r, &v))
 		return -1;
 	const char *want_sha = call_str(c, "CodeSha256");
 	json_t *cur = lambda_config_json(c->arena, c->region, c->who.account, &v);
@@ -677,9 +659,7 @@ static int delete_version(struct call *c, const struct fnref *r)
 		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
 	sqlite3_stmt *st = db_prep("SELECT group_concat(alias, ', ') FROM lambda_aliases WHERE account = ? AND region = ? "
 				   "AND name = ? AND version = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r->name);
+	lambda_bind_fn(st, c->who.account, c->region, r->name);
 	db_bind_text(st, 4, r->qualifier);
 	char *aliases = NULL;
 	if (sqlite3_step(st) == SQLITE_ROW && db_col_text(st, 0))
@@ -691,9 +671,7 @@ static int delete_version(struct call *c, const struct fnref *r)
 				  aliases);
 	}
 	st = db_prep("DELETE FROM lambda_versions WHERE account = ? AND region = ? AND name = ? AND version = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r->name);
+	lambda_bind_fn(st, c->who.account, c->region, r->name);
 	db_bind_text(st, 4, r->qualifier);
 	int step = sqlite3_step(st);
 	db_done(st);
@@ -733,9 +711,7 @@ int lambda_delete_function(struct call *c)
 	};
 	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
 		sqlite3_stmt *st = db_prep(sql[i]);
-		db_bind_text(st, 1, c->who.account);
-		db_bind_text(st, 2, c->region);
-		db_bind_text(st, 3, r.name);
+		lambda_bind_fn(st, c->who.account, c->region, r.name);
 		int step = sqlite3_step(st);
 		db_done(st);
 		if (step != SQLITE_DONE)

@@ -177,6 +177,15 @@ int lambda_parse_fn(struct call *c, const char *fname, const char *qualifier, bo
 	return 0;
 }
 
+int lambda_require_function(struct call *c, struct fnref *r, bool allow_qualifier)
+{
+	if (lambda_parse_fn(c, call_str(c, "FunctionName"), allow_qualifier ? call_str(c, "Qualifier") : NULL, allow_qualifier, r))
+		return -1;
+	if (!lambda_function_exists(c->who.account, c->region, r->name))
+		return lambda_err_not_found(c, r->name, NULL);
+	return 0;
+}
+
 char *lambda_arn(struct arena *a, const char *region, const char *account, const char *name, const char *qualifier)
 {
 	return qualifier && *qualifier ? arena_printf(a, "arn:aws:lambda:%s:%s:function:%s:%s", region, account, name, qualifier)
@@ -203,6 +212,59 @@ int lambda_db_error(struct call *c)
 	if (db_in_txn())
 		db_rollback();
 	return call_error(c, ERR_LAMBDA_SERVICE, "The Lambda service encountered an internal error: %s", db_errmsg());
+}
+
+int lambda_end_write(struct call *c, int rc)
+{
+	if (rc) {
+		if (db_in_txn())
+			db_rollback();
+		return -1;
+	}
+	return db_commit() ? call_error(c, ERR_LAMBDA_SERVICE, "commit failed") : 0;
+}
+
+int lambda_commit_204(struct call *c)
+{
+	if (lambda_end_write(c, 0))
+		return -1;
+	c->status = 204;
+	return 0;
+}
+
+void lambda_settle(int rc)
+{
+	if (rc)
+		db_rollback();
+	else
+		db_commit();
+}
+
+void lambda_bind_fn(sqlite3_stmt *st, const char *account, const char *region, const char *name)
+{
+	db_bind_text(st, 1, account);
+	db_bind_text(st, 2, region);
+	db_bind_text(st, 3, name);
+}
+
+int lambda_step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int lambda_answer_row(struct call *c, const char *sql, const char *name, const char *key,
+		      json_t *(*render)(struct call *c, const char *name, sqlite3_stmt *st))
+{
+	sqlite3_stmt *st = db_prep(sql);
+	lambda_bind_fn(st, c->who.account, c->region, name);
+	db_bind_text(st, 4, key);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		c->output = render(c, name, st);
+	db_done(st);
+	return rc == SQLITE_ROW ? 0 : 1;
 }
 
 static const struct svc_op ops[] = {

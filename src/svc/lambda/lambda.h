@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "store/blob.h"
+#include "store/db.h"
 #include "svc/lambda/exec.h"
 #include "svc/svc.h"
 
@@ -64,6 +65,9 @@ int lambda_parse_fn(struct call *c, const char *fname, const char *qualifier, bo
 /* Same without a call, for internal callers: 0 or -1 with a reason in err. */
 int lambda_parse_ref(const char *account, const char *region, const char *fname, struct fnref *out, char *err,
 		     size_t errlen);
+/* Parses FunctionName (and Qualifier when allowed) and checks that the
+ * function exists. 0 or -1 (c->err set). */
+int lambda_require_function(struct call *c, struct fnref *r, bool allow_qualifier);
 /* arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER] (arena). */
 char *lambda_arn(struct arena *a, const char *region, const char *account, const char *name, const char *qualifier);
 bool lambda_valid_name(const char *s);
@@ -71,8 +75,23 @@ bool lambda_valid_name(const char *s);
 int lambda_err_not_found(struct call *c, const char *name, const char *qualifier);
 /* Epoch ms -> "2026-11-28T09:05:07.123+0000" (Lambda's LastModified). */
 void lambda_time_text(int64_t ms, char out[40]);
-/* Runs a write transaction body; maps failures to ServiceException. */
+/* Rolls back (when in a transaction) and answers ServiceException. */
 int lambda_db_error(struct call *c);
+/* Ends the caller's write transaction: rc != 0 (c->err already set) rolls
+ * back, else commits. 0 or -1. */
+int lambda_end_write(struct call *c, int rc);
+/* Commits and answers 204 No Content (the Delete* operations). */
+int lambda_commit_204(struct call *c);
+/* Same for internal callers without a call: commit when rc == 0. */
+void lambda_settle(int rc);
+/* Binds (account, region, name) to parameters 1, 2 and 3. */
+void lambda_bind_fn(sqlite3_stmt *st, const char *account, const char *region, const char *name);
+/* Steps a statement that returns no rows and releases it: 0 or -1. */
+int lambda_step(sqlite3_stmt *st);
+/* Runs sql (a literal whose ?1..?4 are account, region, name, key) and sets
+ * c->output to render(the row). 0, or 1 when there is no such row. */
+int lambda_answer_row(struct call *c, const char *sql, const char *name, const char *key,
+		      json_t *(*render)(struct call *c, const char *name, sqlite3_stmt *st));
 
 /* ---- stored versions (functions.c) ---- */
 

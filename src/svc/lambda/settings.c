@@ -32,9 +32,7 @@ int lambda_reserved_sum(const char *account, const char *region, const char *exc
 {
 	sqlite3_stmt *st = db_prep("SELECT coalesce(sum(reserved), 0) FROM lambda_functions WHERE (?1 IS NULL OR account = ?1) "
 				   "AND (?2 IS NULL OR region = ?2) AND (?3 IS NULL OR name <> ?3)");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, except);
+	lambda_bind_fn(st, account, region, except);
 	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	db_done(st);
 	return n;
@@ -47,14 +45,6 @@ void lambda_reserved_refresh(void)
 	lambda_exec_set_reserved_total(lambda_reserved_sum(NULL, NULL, NULL));
 }
 
-static int require_function(struct call *c, struct fnref *r, bool allow_qualifier)
-{
-	if (lambda_parse_fn(c, call_str(c, "FunctionName"), call_str(c, "Qualifier"), allow_qualifier, r))
-		return -1;
-	if (!lambda_function_exists(c->who.account, c->region, r->name))
-		return lambda_err_not_found(c, r->name, NULL);
-	return 0;
-}
 
 /* ---- reserved concurrency ---- */
 
@@ -89,7 +79,7 @@ int lambda_put_concurrency(struct call *c)
 				  (long long)want);
 	if (db_begin())
 		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
-	if (require_function(c, &r, false)) {
+	if (lambda_require_function(c, &r, false)) {
 		db_rollback();
 		return -1;
 	}
@@ -111,7 +101,7 @@ int lambda_put_concurrency(struct call *c)
 int lambda_get_concurrency(struct call *c)
 {
 	struct fnref r;
-	if (require_function(c, &r, false))
+	if (lambda_require_function(c, &r, false))
 		return -1;
 	struct fnver v;
 	if (lambda_load_version(c->arena, c->who.account, c->region, r.name, LAMBDA_LATEST, &v))
@@ -129,7 +119,7 @@ int lambda_delete_concurrency(struct call *c)
 	struct fnref r;
 	if (db_begin())
 		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
-	if (require_function(c, &r, false)) {
+	if (lambda_require_function(c, &r, false)) {
 		db_rollback();
 		return -1;
 	}
@@ -144,9 +134,7 @@ int lambda_delete_concurrency(struct call *c)
 static json_t *load_policies(struct call *c, const char *name)
 {
 	sqlite3_stmt *st = db_prep("SELECT policy FROM lambda_functions WHERE account = ? AND region = ? AND name = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, c->who.account, c->region, name);
 	json_t *p = sqlite3_step(st) == SQLITE_ROW && db_col_text(st, 0) ? json_loads(db_col_text(st, 0), 0, NULL) : NULL;
 	db_done(st);
 	return p ? p : json_object();
@@ -156,9 +144,7 @@ static int store_policies(struct call *c, const char *name, json_t *all)
 {
 	char *s = json_object_size(all) ? json_dumps(all, JSON_COMPACT) : NULL;
 	sqlite3_stmt *st = db_prep("UPDATE lambda_functions SET policy = ? WHERE account = ? AND region = ? AND name = ?");
-	db_bind_text(st, 1, s);
-	db_bind_text(st, 2, c->who.account);
-	db_bind_text(st, 3, c->region);
+	lambda_bind_fn(st, s, c->who.account, c->region);
 	db_bind_text(st, 4, name);
 	int step = sqlite3_step(st);
 	db_done(st);
@@ -193,18 +179,27 @@ static int check_function_revision(struct call *c, const char *name)
 	return same ? 0 : call_error(c, ERR_LAMBDA_PRECONDITION, NULL);
 }
 
-int lambda_add_permission(struct call *c)
+/* Opens the transaction of Add/RemovePermission and loads the policies. */
+static int begin_policy_change(struct call *c, struct fnref *r, json_t **all)
 {
-	struct fnref r;
 	if (db_begin())
 		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
-	if (require_function(c, &r, true) || check_function_revision(c, r.name)) {
+	if (lambda_require_function(c, r, true) || check_function_revision(c, r->name)) {
 		if (db_in_txn())
 			db_rollback();
 		return -1;
 	}
+	*all = load_policies(c, r->name);
+	return 0;
+}
+
+int lambda_add_permission(struct call *c)
+{
+	struct fnref r;
+	json_t *all;
+	if (begin_policy_change(c, &r, &all))
+		return -1;
 	const char *sid = call_str(c, "StatementId");
-	json_t *all = load_policies(c, r.name);
 	json_t *doc = json_object_get(all, r.qualifier);
 	if (!doc) {
 		doc = json_pack("{s:s,s:s,s:[]}", "Version", "2012-10-17", "Id", "default", "Statement");
@@ -261,15 +256,10 @@ int lambda_add_permission(struct call *c)
 int lambda_remove_permission(struct call *c)
 {
 	struct fnref r;
-	if (db_begin())
-		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
-	if (require_function(c, &r, true) || check_function_revision(c, r.name)) {
-		if (db_in_txn())
-			db_rollback();
+	json_t *all;
+	if (begin_policy_change(c, &r, &all))
 		return -1;
-	}
 	const char *sid = call_str(c, "StatementId");
-	json_t *all = load_policies(c, r.name);
 	json_t *doc = json_object_get(all, r.qualifier);
 	json_t *stmts = json_object_get(doc, "Statement");
 	bool found = false;
@@ -299,7 +289,7 @@ int lambda_remove_permission(struct call *c)
 int lambda_get_policy(struct call *c)
 {
 	struct fnref r;
-	if (require_function(c, &r, true))
+	if (lambda_require_function(c, &r, true))
 		return -1;
 	json_t *all = load_policies(c, r.name);
 	json_t *doc = json_object_get(all, r.qualifier);
@@ -362,16 +352,7 @@ static json_t *eic_json(struct call *c, const char *name, sqlite3_stmt *st)
 
 static int answer_eic(struct call *c, const char *name, const char *q)
 {
-	sqlite3_stmt *st = db_prep(EIC_COLS "WHERE account = ? AND region = ? AND name = ? AND qualifier = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, name);
-	db_bind_text(st, 4, q);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		c->output = eic_json(c, name, st);
-	db_done(st);
-	if (rc != SQLITE_ROW)
+	if (lambda_answer_row(c, EIC_COLS "WHERE account = ? AND region = ? AND name = ? AND qualifier = ?", name, q, eic_json))
 		return call_error(c, ERR_LAMBDA_NOT_FOUND, "The function %s doesn't have an EventInvokeConfig",
 				  lambda_arn(c->arena, c->region, c->who.account, name, q));
 	return 0;
@@ -381,7 +362,7 @@ static int answer_eic(struct call *c, const char *name, const char *q)
 static int write_eic(struct call *c, bool merge)
 {
 	struct fnref r;
-	if (require_function(c, &r, true))
+	if (lambda_require_function(c, &r, true))
 		return -1;
 	const char *q = r.qualifier[0] ? r.qualifier : LAMBDA_LATEST;
 	if (!qualifier_exists(c, r.name, q))
@@ -404,9 +385,7 @@ static int write_eic(struct call *c, bool merge)
 			"on_failure = CASE WHEN ?11 THEN ?8 ELSE on_failure END, modified = ?9"
 		      : "INSERT OR REPLACE INTO lambda_eic(account, region, name, qualifier, retries, max_age, on_success, "
 			"on_failure, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r.name);
+	lambda_bind_fn(st, c->who.account, c->region, r.name);
 	db_bind_text(st, 4, q);
 	if (retries)
 		sqlite3_bind_int64(st, 5, json_integer_value(retries));
@@ -441,7 +420,7 @@ int lambda_update_eic(struct call *c)
 int lambda_get_eic(struct call *c)
 {
 	struct fnref r;
-	if (require_function(c, &r, true))
+	if (lambda_require_function(c, &r, true))
 		return -1;
 	return answer_eic(c, r.name, r.qualifier[0] ? r.qualifier : LAMBDA_LATEST);
 }
@@ -449,15 +428,13 @@ int lambda_get_eic(struct call *c)
 int lambda_delete_eic(struct call *c)
 {
 	struct fnref r;
-	if (require_function(c, &r, true))
+	if (lambda_require_function(c, &r, true))
 		return -1;
 	const char *q = r.qualifier[0] ? r.qualifier : LAMBDA_LATEST;
 	if (db_begin())
 		return call_error(c, ERR_LAMBDA_SERVICE, "database busy");
 	sqlite3_stmt *st = db_prep("DELETE FROM lambda_eic WHERE account = ? AND region = ? AND name = ? AND qualifier = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r.name);
+	lambda_bind_fn(st, c->who.account, c->region, r.name);
 	db_bind_text(st, 4, q);
 	int step = sqlite3_step(st);
 	db_done(st);
@@ -469,25 +446,20 @@ int lambda_delete_eic(struct call *c)
 		return call_error(c, ERR_LAMBDA_NOT_FOUND, "The function %s doesn't have an EventInvokeConfig",
 				  lambda_arn(c->arena, c->region, c->who.account, r.name, q));
 	}
-	if (db_commit())
-		return call_error(c, ERR_LAMBDA_SERVICE, "commit failed");
-	c->status = 204;
-	return 0;
+	return lambda_commit_204(c);
 }
 
 int lambda_list_eics(struct call *c)
 {
 	struct fnref r;
-	if (require_function(c, &r, false))
+	if (lambda_require_function(c, &r, false))
 		return -1;
 	int64_t max = call_int(c, "MaxItems", 50);
 	if (max < 1 || max > 50)
 		return call_error(c, ERR_LAMBDA_INVALID_PARAMETER, "MaxItems must be between 1 and 50.");
 	sqlite3_stmt *st = db_prep(EIC_COLS "WHERE account = ?1 AND region = ?2 AND name = ?3 AND qualifier > coalesce(?4, '') "
 					    "ORDER BY qualifier LIMIT ?5");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r.name);
+	lambda_bind_fn(st, c->who.account, c->region, r.name);
 	db_bind_text(st, 4, call_str(c, "Marker"));
 	sqlite3_bind_int64(st, 5, max + 1);
 	json_t *list = json_array();
@@ -514,9 +486,7 @@ void lambda_eic_load(const char *account, const char *region, const char *name, 
 	out->max_age_s = 21600;
 	sqlite3_stmt *st = db_prep("SELECT retries, max_age, on_success, on_failure FROM lambda_eic WHERE account = ? AND "
 				   "region = ? AND name = ? AND qualifier = ?");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, account, region, name);
 	db_bind_text(st, 4, qualifier && *qualifier ? qualifier : LAMBDA_LATEST);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -533,9 +503,7 @@ int lambda_settings_forget(const char *account, const char *region, const char *
 {
 	sqlite3_stmt *st = db_prep("DELETE FROM lambda_eic WHERE account = ? AND region = ? AND name = ? "
 				   "AND (?4 IS NULL OR qualifier = ?4)");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, account, region, name);
 	db_bind_text(st, 4, qualifier);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	db_done(st);
@@ -544,9 +512,7 @@ int lambda_settings_forget(const char *account, const char *region, const char *
 	/* The qualifier's resource policy goes with it. */
 	st = db_prep("UPDATE lambda_functions SET policy = json_remove(policy, '$.\"' || ?4 || '\"') "
 		     "WHERE account = ?1 AND region = ?2 AND name = ?3 AND policy IS NOT NULL");
-	db_bind_text(st, 1, account);
-	db_bind_text(st, 2, region);
-	db_bind_text(st, 3, name);
+	lambda_bind_fn(st, account, region, name);
 	db_bind_text(st, 4, qualifier);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	db_done(st);
@@ -575,9 +541,7 @@ static int change_tags(struct call *c, bool add)
 		return -1;
 	}
 	sqlite3_stmt *st = db_prep("SELECT tags FROM lambda_functions WHERE account = ? AND region = ? AND name = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r.name);
+	lambda_bind_fn(st, c->who.account, c->region, r.name);
 	json_t *tags = sqlite3_step(st) == SQLITE_ROW ? json_loads(db_col_text(st, 0), 0, NULL) : NULL;
 	db_done(st);
 	if (!tags)
@@ -597,19 +561,14 @@ static int change_tags(struct call *c, bool add)
 	char *tj = json_dumps(tags, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(tags);
 	st = db_prep("UPDATE lambda_functions SET tags = ? WHERE account = ? AND region = ? AND name = ?");
-	db_bind_text(st, 1, tj);
-	db_bind_text(st, 2, c->who.account);
-	db_bind_text(st, 3, c->region);
+	lambda_bind_fn(st, tj, c->who.account, c->region);
 	db_bind_text(st, 4, r.name);
 	int step = sqlite3_step(st);
 	db_done(st);
 	free(tj);
 	if (step != SQLITE_DONE)
 		return lambda_db_error(c);
-	if (db_commit())
-		return call_error(c, ERR_LAMBDA_SERVICE, "commit failed");
-	c->status = 204;
-	return 0;
+	return lambda_commit_204(c);
 }
 
 int lambda_tag_resource(struct call *c)
@@ -628,9 +587,7 @@ int lambda_list_tags(struct call *c)
 	if (tag_target(c, &r))
 		return -1;
 	sqlite3_stmt *st = db_prep("SELECT tags FROM lambda_functions WHERE account = ? AND region = ? AND name = ?");
-	db_bind_text(st, 1, c->who.account);
-	db_bind_text(st, 2, c->region);
-	db_bind_text(st, 3, r.name);
+	lambda_bind_fn(st, c->who.account, c->region, r.name);
 	json_t *tags = sqlite3_step(st) == SQLITE_ROW ? json_loads(db_col_text(st, 0), 0, NULL) : NULL;
 	db_done(st);
 	call_set(c, "Tags", tags ? tags : json_object());

@@ -237,14 +237,15 @@ static int parse_cmp(struct parser *ps)
 	return i;
 }
 
-static int parse_and(struct parser *ps)
+/* One level of a left-associative chain: next (op next)* */
+static int parse_chain(struct parser *ps, const char *op, enum node_kind kind, int (*next)(struct parser *))
 {
-	int l = parse_cmp(ps);
-	while (l >= 0 && eat(ps, "&&")) {
-		int r = parse_cmp(ps);
+	int l = next(ps);
+	while (l >= 0 && eat(ps, op)) {
+		int r = next(ps);
 		if (r < 0)
 			return -1;
-		int i = new_node(ps, N_AND);
+		int i = new_node(ps, kind);
 		if (i < 0)
 			return -1;
 		ps->f->nodes[i].a = l;
@@ -254,21 +255,14 @@ static int parse_and(struct parser *ps)
 	return l;
 }
 
+static int parse_and(struct parser *ps)
+{
+	return parse_chain(ps, "&&", N_AND, parse_cmp);
+}
+
 static int parse_or(struct parser *ps)
 {
-	int l = parse_and(ps);
-	while (l >= 0 && eat(ps, "||")) {
-		int r = parse_and(ps);
-		if (r < 0)
-			return -1;
-		int i = new_node(ps, N_OR);
-		if (i < 0)
-			return -1;
-		ps->f->nodes[i].a = l;
-		ps->f->nodes[i].b = r;
-		l = i;
-	}
-	return l;
+	return parse_chain(ps, "||", N_OR, parse_and);
 }
 
 static int parse_terms(struct parser *ps)

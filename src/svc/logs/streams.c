@@ -24,6 +24,7 @@
 #include "svc/logs/logs_int.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "svc/logs/filter.h"
 #include "store/db.h"
 
@@ -140,6 +141,16 @@ static int64_t ensure_stream(const char *account, const char *region, const char
 	return db_last_rowid();
 }
 
+/* Ends a handler's transaction: rolls back on failure (c->err set). */
+static int end_txn(struct call *c, int rc)
+{
+	if (rc) {
+		db_rollback();
+		return -1;
+	}
+	return db_commit() ? call_error(c, ERR_INTERNAL, "commit failed") : 0;
+}
+
 int logs_create_log_stream(struct call *c)
 {
 	const char *group = call_str(c, "logGroupName");
@@ -160,11 +171,7 @@ int logs_create_log_stream(struct call *c)
 		call_error(c, ERR_INTERNAL, "%s", db_errmsg());
 	else
 		rc = 0;
-	if (rc) {
-		db_rollback();
-		return -1;
-	}
-	return db_commit() ? call_error(c, ERR_INTERNAL, "commit failed") : 0;
+	return end_txn(c, rc);
 }
 
 static int delete_stream_events(int64_t id)
@@ -194,11 +201,7 @@ int logs_delete_log_stream(struct call *c)
 		call_error(c, ERR_INTERNAL, "%s", db_errmsg());
 	else
 		rc = 0;
-	if (rc) {
-		db_rollback();
-		return -1;
-	}
-	return db_commit() ? call_error(c, ERR_INTERNAL, "commit failed") : 0;
+	return end_txn(c, rc);
 }
 
 int logs_delete_group_streams(const char *account, const char *region, const char *group)
@@ -334,37 +337,54 @@ static int group_retention_days(const char *account, const char *region, const c
 	return days;
 }
 
-/* Appends events[from, to) and updates the stream's summary. */
-static int insert_events(int64_t sid, json_t *events, size_t from, size_t to, int64_t now, int64_t *seq)
+/* Appends n events to stream sid and updates its summary (first/last
+ * event time, ingestion time, bytes; the upload sequence when seq is not
+ * NULL). Inside the caller's transaction. 0 or -1. */
+static int append_events(int64_t sid, const struct logsink_event *ev, size_t n, int64_t now, int64_t *seq)
 {
 	int64_t first = INT64_MAX, last = INT64_MIN, bytes = 0;
-	for (size_t i = from; i < to; i++) {
-		json_t *e = json_array_get(events, i);
-		int64_t ts = json_integer_value(json_object_get(e, "timestamp"));
-		json_t *m = json_object_get(e, "message");
+	for (size_t k = 0; k < n; k++) {
 		sqlite3_stmt *st = db_prep("INSERT INTO log_events(stream, ts, ingest, msg) VALUES (?, ?, ?, ?)");
 		sqlite3_bind_int64(st, 1, sid);
-		sqlite3_bind_int64(st, 2, ts);
+		sqlite3_bind_int64(st, 2, ev[k].ts);
 		sqlite3_bind_int64(st, 3, now);
-		sqlite3_bind_text(st, 4, json_string_value(m), (int)json_string_length(m), SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ev[k].msg, (int)ev[k].len, SQLITE_STATIC);
 		if (step_done(st))
 			return -1;
-		first = ts < first ? ts : first;
-		last = ts > last ? ts : last;
-		bytes += (int64_t)json_string_length(m);
+		first = ev[k].ts < first ? ev[k].ts : first;
+		last = ev[k].ts > last ? ev[k].ts : last;
+		bytes += (int64_t)ev[k].len;
 	}
 	sqlite3_stmt *st = db_prep("UPDATE log_streams SET first_ts = min(coalesce(first_ts, ?2), ?2), "
 				   "last_ts = max(coalesce(last_ts, ?3), ?3), last_ingest = ?4, bytes = bytes + ?5, "
-				   "seq = seq + 1 WHERE id = ?1 RETURNING seq");
+				   "seq = seq + ?6 WHERE id = ?1 RETURNING seq");
 	sqlite3_bind_int64(st, 1, sid);
 	sqlite3_bind_int64(st, 2, first);
 	sqlite3_bind_int64(st, 3, last);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, bytes);
+	sqlite3_bind_int(st, 6, seq != NULL);
 	int rc = sqlite3_step(st);
-	*seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (seq)
+		*seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	db_done(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* PutLogEvents' events[from, to) through append_events. */
+static int insert_events(int64_t sid, json_t *events, size_t from, size_t to, int64_t now, int64_t *seq)
+{
+	struct logsink_event *ev = xcalloc(to - from, sizeof *ev);
+	for (size_t i = from; i < to; i++) {
+		json_t *e = json_array_get(events, i);
+		json_t *m = json_object_get(e, "message");
+		ev[i - from].ts = json_integer_value(json_object_get(e, "timestamp"));
+		ev[i - from].msg = json_string_value(m);
+		ev[i - from].len = json_string_length(m);
+	}
+	int rc = append_events(sid, ev, to - from, now, seq);
+	free(ev);
+	return rc;
 }
 
 /* Checks the batch as AWS does; 0 or -1 with c->err set. */
@@ -640,28 +660,7 @@ int logs_sink_write(const struct logsink_event *ev, size_t n)
 		int64_t sid = ensure_stream(ev[i].account, ev[i].region, ev[i].group, ev[i].stream, true);
 		if (sid < 0)
 			goto fail;
-		int64_t first = INT64_MAX, last = INT64_MIN, bytes = 0;
-		for (size_t k = i; k < j; k++) {
-			sqlite3_stmt *st = db_prep("INSERT INTO log_events(stream, ts, ingest, msg) VALUES (?, ?, ?, ?)");
-			sqlite3_bind_int64(st, 1, sid);
-			sqlite3_bind_int64(st, 2, ev[k].ts);
-			sqlite3_bind_int64(st, 3, now);
-			sqlite3_bind_text(st, 4, ev[k].msg, (int)ev[k].len, SQLITE_STATIC);
-			if (step_done(st))
-				goto fail;
-			first = ev[k].ts < first ? ev[k].ts : first;
-			last = ev[k].ts > last ? ev[k].ts : last;
-			bytes += (int64_t)ev[k].len;
-		}
-		sqlite3_stmt *st = db_prep("UPDATE log_streams SET first_ts = min(coalesce(first_ts, ?2), ?2), "
-					   "last_ts = max(coalesce(last_ts, ?3), ?3), last_ingest = ?4, bytes = bytes + ?5 "
-					   "WHERE id = ?1");
-		sqlite3_bind_int64(st, 1, sid);
-		sqlite3_bind_int64(st, 2, first);
-		sqlite3_bind_int64(st, 3, last);
-		sqlite3_bind_int64(st, 4, now);
-		sqlite3_bind_int64(st, 5, bytes);
-		if (step_done(st))
+		if (append_events(sid, ev + i, j - i, now, NULL))
 			goto fail;
 		i = j;
 	}

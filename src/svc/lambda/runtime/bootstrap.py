@@ -100,6 +100,13 @@ def _log_error(doc):
         doc["errorType"], doc["errorMessage"], "".join(doc["stackTrace"]).rstrip("\n")))
 
 
+def _report(api, rid, doc, header=None):
+    """Logs an invocation error as AWS's runtime does and posts it."""
+    _log_error(doc)
+    api.request("POST", "%s/invocation/%s/error" % (PREFIX, rid), json.dumps(doc).encode(),
+                {"Lambda-Runtime-Function-Error-Type": header or doc["errorType"]})
+
+
 def _init_error(api, error_type, message, exc=None):
     doc = {"errorMessage": message, "errorType": error_type, "requestId": "",
            "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)) if exc else []}
@@ -276,28 +283,19 @@ def main():
         try:
             event = json.loads(body) if body else {}
         except ValueError as e:
-            doc = {"errorMessage": "Unable to unmarshal input: %s" % e, "errorType": "Runtime.UnmarshalError",
-                   "requestId": rid, "stackTrace": []}
-            _log_error(doc)
-            api.request("POST", "%s/invocation/%s/error" % (PREFIX, rid), json.dumps(doc).encode(),
-                        {"Lambda-Runtime-Function-Error-Type": "Runtime.UnmarshalError"})
+            _report(api, rid, {"errorMessage": "Unable to unmarshal input: %s" % e,
+                               "errorType": "Runtime.UnmarshalError", "requestId": rid, "stackTrace": []})
             continue
         try:
             result = handler(event, ctx)
         except Exception as e:
-            doc = _error_doc(e, rid)
-            _log_error(doc)
-            api.request("POST", "%s/invocation/%s/error" % (PREFIX, rid), json.dumps(doc).encode(),
-                        {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
+            _report(api, rid, _error_doc(e, rid), "Unhandled")
             continue
         try:
             payload = json.dumps(result, default=_json_default).encode()
         except Exception as e:
-            doc = {"errorMessage": "Unable to marshal response: %s" % e, "errorType": "Runtime.MarshalError",
-                   "requestId": rid, "stackTrace": []}
-            _log_error(doc)
-            api.request("POST", "%s/invocation/%s/error" % (PREFIX, rid), json.dumps(doc).encode(),
-                        {"Lambda-Runtime-Function-Error-Type": "Runtime.MarshalError"})
+            _report(api, rid, {"errorMessage": "Unable to marshal response: %s" % e,
+                               "errorType": "Runtime.MarshalError", "requestId": rid, "stackTrace": []})
             continue
         api.request("POST", "%s/invocation/%s/response" % (PREFIX, rid), payload)
 
