@@ -91,7 +91,7 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD fuzz $@"
-	@clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	@clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -fsanitize=fuzzer,address,undefined -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 # Lambda's runtime bootstraps are compiled into runtimes.o with .incbin.
 LAMBDA_EMBED := src/svc/lambda/runtime/bootstrap.py src/svc/lambda/runtime/bootstrap.mjs
