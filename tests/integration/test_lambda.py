@@ -148,6 +148,17 @@ def test_init_errors(lam, logs, source, handler, etype, words):
     assert any("Status: error" in m and etype in m for m in msgs if m.startswith("INIT_REPORT")), msgs
 
 
+def test_python_logging_format(lam, logs):
+    name = create_py(lam, "import logging\nlog = logging.getLogger()\nlog.setLevel(logging.INFO)\n"
+                          "def handler(e, c):\n    log.info('line one\\nline two')\n    return c.aws_request_id\n")
+    _, rid = invoke_json(lam, name)
+    msgs = log_messages(logs, "/aws/lambda/" + name, "INFO", want=lambda m: m)
+    level, stamp, req, text = msgs[0].rstrip("\n").split("\t")
+    assert level == "[INFO]" and stamp.endswith("Z") and req == rid
+    # A multi-line record stays one event ("\n" -> "\r", as AWS's runtime writes it).
+    assert text == "line one\rline two"
+
+
 def test_unmarshalable_result(lam):
     name = create_py(lam, "def handler(e, c):\n    return {1, 2}\n")
     r, err = invoke_json(lam, name)

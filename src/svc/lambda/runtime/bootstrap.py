@@ -10,7 +10,9 @@ Init failures go to /init/error with the error types AWS uses
 Runtime.HandlerNotFound, Runtime.MalformedHandlerName).
 
 Kept small on purpose (cold start): a raw HTTP/1.1 client over one keep-alive
-socket instead of http.client, and nothing imported that a handler may not need.
+socket instead of http.client, and nothing imported that a handler may not
+need — logging is configured, and an old botocore taught AWS_ENDPOINT_URL,
+only when the handler imports them (_AFTER_IMPORT).
 Multi-line log records and tracebacks are written with "\\n" turned into "\\r",
 as AWS's runtime does, so each stays one CloudWatch event.
 """
@@ -19,7 +21,6 @@ import os
 import socket
 import sys
 import time
-import traceback
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
@@ -88,6 +89,7 @@ def _log(message):
 
 
 def _error_doc(exc, request_id):
+    import traceback
     tb = traceback.extract_tb(exc.__traceback__)
     # Drop this file's own frames: users see their code, as on AWS.
     tb = [f for f in tb if f.filename != __file__]
@@ -108,6 +110,7 @@ def _report(api, rid, doc, header=None):
 
 
 def _init_error(api, error_type, message, exc=None):
+    import traceback
     doc = {"errorMessage": message, "errorType": error_type, "requestId": "",
            "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)) if exc else []}
     _log_error(doc)
@@ -116,45 +119,69 @@ def _init_error(api, error_type, message, exc=None):
     sys.exit(1)
 
 
-def _endpoint_shim():
-    """boto3 < 1.28 ignores AWS_ENDPOINT_URL; teach botocore.session about it
-    when (and only if) a handler imports an old botocore."""
+def _patch_botocore_session(module):
+    """boto3 < 1.28 ignores AWS_ENDPOINT_URL: teach botocore.session about it."""
     if not os.environ.get("AWS_ENDPOINT_URL"):
         return
-    import importlib.abc
-    import importlib.machinery
-
-    def patch(module):
-        try:
-            import botocore
-            if tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 31):
-                return
-        except Exception:
+    try:
+        import botocore
+        if tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 31):
             return
-        original = module.Session.create_client
+    except Exception:
+        return
+    original = module.Session.create_client
 
-        def create_client(self, service_name, *args, **kwargs):
-            if len(args) < 5 and kwargs.get("endpoint_url") is None:
-                env = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_").replace(" ", "_")
-                kwargs["endpoint_url"] = os.environ.get(env) or os.environ["AWS_ENDPOINT_URL"]
-            return original(self, service_name, *args, **kwargs)
-        module.Session.create_client = create_client
+    def create_client(self, service_name, *args, **kwargs):
+        if len(args) < 5 and kwargs.get("endpoint_url") is None:
+            env = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_").replace(" ", "_")
+            kwargs["endpoint_url"] = os.environ.get(env) or os.environ["AWS_ENDPOINT_URL"]
+        return original(self, service_name, *args, **kwargs)
+    module.Session.create_client = create_client
 
-    class Finder(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path, target=None):
-            if name != "botocore.session":
-                return None
-            spec = importlib.machinery.PathFinder.find_spec(name, path)
-            if spec is None or spec.loader is None:
-                return spec
-            run = spec.loader.exec_module
 
-            def exec_module(module):
-                run(module)
-                patch(module)
-            spec.loader.exec_module = exec_module
+def _configure_logging(logging):
+    """The root logger writes AWS's text format with the current request id."""
+    class Handler(logging.Handler):
+        def emit(self, record):
+            try:
+                t = time.gmtime(record.created)
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", t) + ".%03dZ" % record.msecs
+                _log("[%s]\t%s\t%s\t%s" % (record.levelname, stamp, _request_id, self.format(record)))
+            except Exception:
+                self.handleError(record)
+    logging.getLogger().handlers[:] = [Handler()]
+
+
+# Modules configured when (and only if) a handler imports them: importing
+# logging or botocore up front would cost every cold start.
+_AFTER_IMPORT = {"logging": _configure_logging, "botocore.session": _patch_botocore_session}
+
+
+class _ImportHooks:
+    """A meta path finder that runs _AFTER_IMPORT[name] once name is loaded."""
+
+    def find_spec(self, name, path=None, target=None):
+        after = _AFTER_IMPORT.get(name)
+        if after is None:
+            return None
+        from importlib.machinery import PathFinder
+        spec = PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
             return spec
-    sys.meta_path.insert(0, Finder())
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            after(module)
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _install_hooks():
+    for name, after in _AFTER_IMPORT.items():
+        if name in sys.modules:
+            after(sys.modules[name])
+    sys.meta_path.insert(0, _ImportHooks())
 
 
 class CognitoIdentity:
@@ -217,22 +244,6 @@ class LambdaContext:
                     self.client_context, self.identity))
 
 
-def _install_logging():
-    """The root logger writes AWS's text format with the current request id."""
-    import logging
-
-    class Handler(logging.Handler):
-        def emit(self, record):
-            try:
-                t = time.gmtime(record.created)
-                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", t) + ".%03dZ" % record.msecs
-                _log("[%s]\t%s\t%s\t%s" % (record.levelname, stamp, _request_id, self.format(record)))
-            except Exception:
-                self.handleError(record)
-    root = logging.getLogger()
-    root.handlers[:] = [Handler()]
-
-
 def _json_default(o):
     if type(o).__name__ == "Decimal":
         return int(o) if o == o.to_integral_value() else float(o)
@@ -266,8 +277,7 @@ def main():
     global _request_id
     api = _Api(API)
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))
-    _endpoint_shim()
-    _install_logging()
+    _install_hooks()
     handler = _load_handler(api)
     while True:
         status, hdrs, body = api.request("GET", PREFIX + "/invocation/next")
