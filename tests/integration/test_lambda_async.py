@@ -3,6 +3,7 @@ per EventInvokeConfig and then sent to their destination, success records,
 the bus entry point other services use, and the crash test — invocations
 accepted before a kill -9 all run after the restart."""
 import json
+import os
 import signal
 import time
 
@@ -118,3 +119,50 @@ def test_bus_entry_point_for_other_services(fresh_nuage, boto):
     n.start()
     msgs = log_messages(logs, "/aws/lambda/" + name, "FROM BUS", want=lambda m: m)
     assert msgs == ["FROM BUS b1\n"]
+
+
+def test_idle_environments_stop(fresh_nuage, boto):
+    n = fresh_nuage(extra_args=["--lambda-idle", "1"]).start()
+    lam = boto("lambda", n.endpoint)
+    name = create_py(lam, "import os\ndef handler(e, c):\n    return os.getpid()\n")
+    pid = json.loads(lam.invoke(FunctionName=name)["Payload"].read())
+    assert json.loads(lam.invoke(FunctionName=name)["Payload"].read()) == pid  # warm
+    deadline = time.time() + 60
+    alive = True
+    while alive and time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        except ProcessLookupError:
+            alive = False
+    assert not alive, "the idle environment was not stopped"
+    assert json.loads(lam.invoke(FunctionName=name)["Payload"].read()) != pid
+
+
+def test_shutdown_with_an_invocation_in_flight(fresh_nuage, boto, tmp_path):
+    """SIGTERM while a function runs: nuage gives it a few seconds, fails it,
+    stops its process and exits 0 (no hang, no leak)."""
+    import threading
+    n = fresh_nuage().start()
+    lam, logs = boto("lambda", n.endpoint), boto("logs", n.endpoint)
+    name = create_py(lam, "import os, time\ndef handler(e, c):\n    print('started', os.getpid())\n"
+                          "    time.sleep(120)\n", Timeout=300)
+    result = {}
+
+    def call():
+        try:
+            r = lam.invoke(FunctionName=name)
+            result["r"] = (r.get("FunctionError"), r["Payload"].read())
+        except Exception as e:  # the connection may close under it
+            result["e"] = e
+    t = threading.Thread(target=call)
+    t.start()
+    msgs = log_messages(logs, "/aws/lambda/" + name, "started", want=lambda m: m)
+    pid = int(msgs[0].split()[1])
+    t0 = time.time()
+    assert n.stop(timeout=30) == 0
+    t.join(timeout=30)
+    assert time.time() - t0 < 30
+    assert result, "the invoke never returned"
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
