@@ -349,6 +349,12 @@ void rest_encode_bindings(struct call *c, struct http_response *r)
 				r->status = (int)json_integer_value(v);
 			break;
 		case LOC_HEADER:
+			if (!strcasecmp(wire, "Content-Length")) {
+				/* The server frames the body; a HEAD answer still says the size. */
+				if (json_is_integer(v))
+					r->content_length = json_integer_value(v);
+				break;
+			}
 			buf_reset(&t);
 			if (m->shape->type == SHAPE_LIST) {
 				size_t k;

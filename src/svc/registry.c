@@ -8,10 +8,12 @@
 
 extern const struct svc svc_sts;
 extern const struct svc svc_logs;
+extern const struct svc svc_s3;
 
 static const struct svc *const services[] = {
 	&svc_sts,
 	&svc_logs,
+	&svc_s3,
 	NULL,
 };
 

@@ -51,18 +51,18 @@ static const struct model_shape s_UntagResourceRequest;
 static const struct model_shape s_ListTagsForResourceRequest;
 static const struct model_shape s_ListTagsForResourceResponse;
 
-static const struct model_shape s_LogGroupName = {"LogGroupName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_KmsKeyId = {"KmsKeyId", SHAPE_STRING, SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TagKey = {"TagKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TagValue = {"TagValue", SHAPE_STRING, SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroupName = {"LogGroupName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_KmsKeyId = {"KmsKeyId", SHAPE_STRING, SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagKey = {"TagKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagValue = {"TagValue", SHAPE_STRING, SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Tags[] = {
 	{"key", NULL, NULL, &s_TagKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"value", NULL, NULL, &s_TagValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Tags = {"Tags", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_Tags, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Tags = {"Tags", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_Tags, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_LogGroupClass[] = {"STANDARD", "INFREQUENT_ACCESS", "DELIVERY"};
-static const struct model_shape s_LogGroupClass = {"LogGroupClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_LogGroupClass, NULL, NULL, 0};
-static const struct model_shape s_DeletionProtectionEnabled = {"DeletionProtectionEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroupClass = {"LogGroupClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_LogGroupClass, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeletionProtectionEnabled = {"DeletionProtectionEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateLogGroupRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"kmsKeyId", NULL, NULL, &s_KmsKeyId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -70,32 +70,32 @@ static const struct model_member m_CreateLogGroupRequest[] = {
 	{"logGroupClass", NULL, NULL, &s_LogGroupClass, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"deletionProtectionEnabled", NULL, NULL, &s_DeletionProtectionEnabled, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateLogGroupRequest = {"CreateLogGroupRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_CreateLogGroupRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_InvalidParameterException = {"InvalidParameterException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidParameterException", 0};
-static const struct model_shape s_ResourceAlreadyExistsException = {"ResourceAlreadyExistsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "ResourceAlreadyExistsException", 0};
-static const struct model_shape s_LimitExceededException = {"LimitExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "LimitExceededException", 0};
-static const struct model_shape s_OperationAbortedException = {"OperationAbortedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "OperationAbortedException", 0};
-static const struct model_shape s_ServiceUnavailableException = {"ServiceUnavailableException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "ServiceUnavailableException", 0};
+static const struct model_shape s_CreateLogGroupRequest = {"CreateLogGroupRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_CreateLogGroupRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_InvalidParameterException = {"InvalidParameterException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidParameterException", 0};
+static const struct model_shape s_ResourceAlreadyExistsException = {"ResourceAlreadyExistsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ResourceAlreadyExistsException", 0};
+static const struct model_shape s_LimitExceededException = {"LimitExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "LimitExceededException", 0};
+static const struct model_shape s_OperationAbortedException = {"OperationAbortedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "OperationAbortedException", 0};
+static const struct model_shape s_ServiceUnavailableException = {"ServiceUnavailableException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ServiceUnavailableException", 0};
 static const struct model_member m_DeleteLogGroupRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteLogGroupRequest = {"DeleteLogGroupRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteLogGroupRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ResourceNotFoundException = {"ResourceNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "ResourceNotFoundException", 0};
-static const struct model_shape s_ValidationException = {"ValidationException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "ValidationException", 0};
-static const struct model_shape s_AccountId = {"AccountId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 12LL, 12LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteLogGroupRequest = {"DeleteLogGroupRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteLogGroupRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ResourceNotFoundException = {"ResourceNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ResourceNotFoundException", 0};
+static const struct model_shape s_ValidationException = {"ValidationException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ValidationException", 0};
+static const struct model_shape s_AccountId = {"AccountId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 12LL, 12LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AccountIds[] = {
 	{"member", NULL, NULL, &s_AccountId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AccountIds = {"AccountIds", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_AccountIds, NULL, 0LL, 20LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LogGroupNamePattern = {"LogGroupNamePattern", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 512LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NextToken = {"NextToken", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_DescribeLimit = {"DescribeLimit", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_IncludeLinkedAccounts = {"IncludeLinkedAccounts", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LogGroupIdentifier = {"LogGroupIdentifier", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 2048LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AccountIds = {"AccountIds", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_AccountIds, NULL, 0LL, 20LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroupNamePattern = {"LogGroupNamePattern", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NextToken = {"NextToken", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLimit = {"DescribeLimit", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_IncludeLinkedAccounts = {"IncludeLinkedAccounts", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroupIdentifier = {"LogGroupIdentifier", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 2048LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DescribeLogGroupsLogGroupIdentifiers[] = {
 	{"member", NULL, NULL, &s_LogGroupIdentifier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DescribeLogGroupsLogGroupIdentifiers = {"DescribeLogGroupsLogGroupIdentifiers", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_DescribeLogGroupsLogGroupIdentifiers, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLogGroupsLogGroupIdentifiers = {"DescribeLogGroupsLogGroupIdentifiers", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_DescribeLogGroupsLogGroupIdentifiers, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DescribeLogGroupsRequest[] = {
 	{"accountIdentifiers", NULL, NULL, &s_AccountIds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"logGroupNamePrefix", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -106,21 +106,21 @@ static const struct model_member m_DescribeLogGroupsRequest[] = {
 	{"logGroupClass", NULL, NULL, &s_LogGroupClass, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"logGroupIdentifiers", NULL, NULL, &s_DescribeLogGroupsLogGroupIdentifiers, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DescribeLogGroupsRequest = {"DescribeLogGroupsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_DescribeLogGroupsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Timestamp = {"Timestamp", SHAPE_LONG, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Days = {"Days", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_FilterCount = {"FilterCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Arn = {"Arn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_StoredBytes = {"StoredBytes", SHAPE_LONG, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLogGroupsRequest = {"DescribeLogGroupsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_DescribeLogGroupsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Timestamp = {"Timestamp", SHAPE_LONG, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Days = {"Days", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilterCount = {"FilterCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Arn = {"Arn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_StoredBytes = {"StoredBytes", SHAPE_LONG, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_DataProtectionStatus[] = {"ACTIVATED", "DELETED", "ARCHIVED", "DISABLED"};
-static const struct model_shape s_DataProtectionStatus = {"DataProtectionStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 4, e_DataProtectionStatus, NULL, NULL, 0};
+static const struct model_shape s_DataProtectionStatus = {"DataProtectionStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 4, e_DataProtectionStatus, NULL, NULL, NULL, 0};
 static const char *const e_InheritedProperty[] = {"ACCOUNT_DATA_PROTECTION"};
-static const struct model_shape s_InheritedProperty = {"InheritedProperty", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_InheritedProperty, NULL, NULL, 0};
+static const struct model_shape s_InheritedProperty = {"InheritedProperty", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_InheritedProperty, NULL, NULL, NULL, 0};
 static const struct model_member m_InheritedProperties[] = {
 	{"member", NULL, NULL, &s_InheritedProperty, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InheritedProperties = {"InheritedProperties", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_InheritedProperties, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_BearerTokenAuthenticationEnabled = {"BearerTokenAuthenticationEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_InheritedProperties = {"InheritedProperties", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_InheritedProperties, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BearerTokenAuthenticationEnabled = {"BearerTokenAuthenticationEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LogGroup[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"creationTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -136,54 +136,54 @@ static const struct model_member m_LogGroup[] = {
 	{"deletionProtectionEnabled", NULL, NULL, &s_DeletionProtectionEnabled, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"bearerTokenAuthenticationEnabled", NULL, NULL, &s_BearerTokenAuthenticationEnabled, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LogGroup = {"LogGroup", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_LogGroup, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroup = {"LogGroup", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_LogGroup, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LogGroups[] = {
 	{"member", NULL, NULL, &s_LogGroup, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LogGroups = {"LogGroups", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LogGroups, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroups = {"LogGroups", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LogGroups, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DescribeLogGroupsResponse[] = {
 	{"logGroups", NULL, NULL, &s_LogGroups, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DescribeLogGroupsResponse = {"DescribeLogGroupsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DescribeLogGroupsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLogGroupsResponse = {"DescribeLogGroupsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DescribeLogGroupsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutRetentionPolicyRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"retentionInDays", NULL, NULL, &s_Days, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutRetentionPolicyRequest = {"PutRetentionPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_PutRetentionPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutRetentionPolicyRequest = {"PutRetentionPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_PutRetentionPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteRetentionPolicyRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteRetentionPolicyRequest = {"DeleteRetentionPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteRetentionPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AmazonResourceName = {"AmazonResourceName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1011LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteRetentionPolicyRequest = {"DeleteRetentionPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteRetentionPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AmazonResourceName = {"AmazonResourceName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1011LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_TagResourceRequest[] = {
 	{"resourceArn", NULL, NULL, &s_AmazonResourceName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"tags", NULL, NULL, &s_Tags, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TagResourceRequest = {"TagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_TagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Message = {"Message", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagResourceRequest = {"TagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_TagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Message = {"Message", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_TooManyTagsException[] = {
 	{"message", NULL, NULL, &s_Message, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"resourceName", NULL, NULL, &s_AmazonResourceName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TooManyTagsException = {"TooManyTagsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_TooManyTagsException, NULL, 0LL, 0LL, 0, NULL, NULL, "TooManyTagsException", 0};
+static const struct model_shape s_TooManyTagsException = {"TooManyTagsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_TooManyTagsException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "TooManyTagsException", 0};
 static const struct model_member m_TagKeyList[] = {
 	{"member", NULL, NULL, &s_TagKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TagKeyList = {"TagKeyList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_TagKeyList, NULL, 0LL, 50LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagKeyList = {"TagKeyList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_TagKeyList, NULL, 0LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UntagResourceRequest[] = {
 	{"resourceArn", NULL, NULL, &s_AmazonResourceName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"tagKeys", NULL, NULL, &s_TagKeyList, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UntagResourceRequest = {"UntagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_UntagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UntagResourceRequest = {"UntagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_UntagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListTagsForResourceRequest[] = {
 	{"resourceArn", NULL, NULL, &s_AmazonResourceName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListTagsForResourceRequest = {"ListTagsForResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsForResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListTagsForResourceRequest = {"ListTagsForResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsForResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListTagsForResourceResponse[] = {
 	{"tags", NULL, NULL, &s_Tags, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListTagsForResourceResponse = {"ListTagsForResourceResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsForResourceResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListTagsForResourceResponse = {"ListTagsForResourceResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsForResourceResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 
 static const struct model_shape *const err_CreateLogGroup[] = {&s_InvalidParameterException, &s_ResourceAlreadyExistsException, &s_LimitExceededException, &s_OperationAbortedException, &s_ServiceUnavailableException};
 static const struct model_shape *const err_DeleteLogGroup[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_OperationAbortedException, &s_ServiceUnavailableException, &s_ValidationException};
