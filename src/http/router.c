@@ -53,6 +53,7 @@ static void route_rest(struct arena *a, const struct http_request *req, const st
 	const char *path = req->path;
 	if (r->proto == PROTO_REST_XML) {
 		const char *bucket = vhost_bucket(a, req->host);
+		r->vhost_bucket = bucket;
 		if (bucket)
 			path = arena_printf(a, "/%s%s", bucket, path);
 		/* "/bucket/" addresses the bucket, as "/bucket" does. */
