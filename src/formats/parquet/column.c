@@ -32,27 +32,6 @@ static int fail(struct pq_col *c, const char *why)
 	return -1;
 }
 
-static size_t type_width(enum col_type t)
-{
-	switch (t) {
-	case COL_BOOL:
-		return 1;
-	case COL_INT32:
-	case COL_DATE:
-	case COL_FLOAT:
-		return 4;
-	case COL_INT64:
-	case COL_DOUBLE:
-	case COL_TIMESTAMP:
-	case COL_TIME:
-		return 8;
-	case COL_DECIMAL:
-		return 16;
-	default:
-		return 0;
-	}
-}
-
 static size_t phys_width(const struct pq_leaf *l)
 {
 	static const size_t w[] = {1, 4, 8, 12, 4, 8, 0, 0};
@@ -168,26 +147,29 @@ static const uint8_t *file_bytes(struct pq_col *c, int64_t off, size_t len)
 
 /* ---------------------------------------------------------------- levels */
 
+/* Decodes n levels into dst; *nmax counts those equal to max (for
+ * definition levels: the present values). */
 static int decode_levels(struct pq_col *c, struct pq_bytes *dst, int max, int enc, const uint8_t **pp,
-			 const uint8_t *end, size_t n, bool v2, size_t v2_len)
+			 const uint8_t *end, size_t n, bool v2, size_t v2_len, size_t *nmax)
 {
 	int bw = pq_bit_width((uint64_t)max);
 	const uint8_t *p = *pp;
+	uint8_t hi = 0;
+	struct rle_dec d;
 	if (pq_bytes_reserve(dst, n ? n : 1, (size_t)INT32_MAX))
 		return fail(c, "page has too many values");
-	if (v2) {
-		struct rle_dec d;
-		if (v2_len > (size_t)(end - p) || rle_dec_init(&d, p, v2_len, bw) || rle_dec_u8(&d, dst->p, n))
-			return fail(c, "page's levels are corrupt or too few");
-		p += v2_len;
-	} else if (enc == PQE_RLE) {
-		uint32_t len;
-		struct rle_dec d;
-		if (end - p < 4)
-			return fail(c, "page ends inside its levels");
-		memcpy(&len, p, 4);
-		p += 4;
-		if (len > (size_t)(end - p) || rle_dec_init(&d, p, len, bw) || rle_dec_u8(&d, dst->p, n))
+	if (v2 || enc == PQE_RLE) {
+		size_t len = v2_len;
+		if (!v2) {
+			uint32_t l32;
+			if (end - p < 4)
+				return fail(c, "page ends inside its levels");
+			memcpy(&l32, p, 4);
+			p += 4;
+			len = l32;
+		}
+		if (len > (size_t)(end - p) || rle_dec_init(&d, p, len, bw) ||
+		    rle_dec_levels(&d, dst->p, n, (uint8_t)max, nmax, &hi))
 			return fail(c, "page's levels are corrupt or too few");
 		p += len;
 	} else if (enc == PQE_BIT_PACKED) {
@@ -195,12 +177,14 @@ static int decode_levels(struct pq_col *c, struct pq_bytes *dst, int max, int en
 		if (len > (size_t)(end - p) || bitpacked_msb_u8(p, len, bw, dst->p, n))
 			return fail(c, "page's levels are corrupt or too few");
 		p += len;
+		*nmax = 0;
+		for (size_t i = 0; i < n; i++) {
+			*nmax += dst->p[i] == max;
+			hi = dst->p[i] > hi ? dst->p[i] : hi;
+		}
 	} else {
 		return fail(c, "page's levels use an unknown encoding");
 	}
-	uint8_t hi = 0;
-	for (size_t i = 0; i < n; i++)
-		hi = dst->p[i] > hi ? dst->p[i] : hi;
 	if (hi > max)
 		return fail(c, "page has a level above the column's maximum");
 	*pp = p;
@@ -458,7 +442,7 @@ static int gather(struct pq_col *c, struct column *dst, size_t at, size_t n)
 	if (bad)
 		return fail(c, "page refers past the end of its dictionary");
 	const struct column *d = &c->dict;
-	switch (type_width(dst->type)) {
+	switch (col_type_width(dst->type)) {
 	case 1:
 		for (size_t i = 0; i < n; i++)
 			dst->v.u8[at + i] = d->v.u8[idx[i]];
@@ -542,7 +526,7 @@ static int read_dictionary(struct pq_col *c, const struct pq_page_header *h, con
 		return fail(c, "dictionary page has fewer bytes than values");
 	struct column *d = &c->dict;
 	if (n + 1 > c->dict_cap) {
-		size_t bw = type_width(d->type);
+		size_t bw = col_type_width(d->type);
 		free(d->v.raw);
 		free(d->offsets);
 		d->v.raw = xmalloc((n + 1) * (bw ? bw : 1));
@@ -676,25 +660,20 @@ static int read_data_page(struct pq_col *c, const struct pq_page_header *h, cons
 		p = c->page.p;
 		end = p + unc;
 	}
+	size_t nonnull = n, ignore;
 	if (l->max_rep > 0 &&
-	    decode_levels(c, &c->reps, l->max_rep, h->rep_encoding, &p, end, n, v2, (size_t)h->rep_len))
+	    decode_levels(c, &c->reps, l->max_rep, h->rep_encoding, &p, end, n, v2, (size_t)h->rep_len, &ignore))
 		return -1;
 	if (v2 && l->max_rep == 0)
 		p += h->rep_len;
 	if (l->max_def > 0 &&
-	    decode_levels(c, &c->defs, l->max_def, h->def_encoding, &p, end, n, v2, (size_t)h->def_len))
+	    decode_levels(c, &c->defs, l->max_def, h->def_encoding, &p, end, n, v2, (size_t)h->def_len, &nonnull))
 		return -1;
 	if (v2 && l->max_def == 0)
 		p += h->def_len;
 	if (p > end)
 		return fail(c, "page's levels run past its end");
-	size_t nonnull = n;
-	if (l->max_def > 0) {
-		nonnull = 0;
-		uint8_t md = (uint8_t)l->max_def;
-		for (size_t i = 0; i < n; i++)
-			nonnull += c->defs.p[i] == md;
-	}
+	c->dense = nonnull == n;
 	c->encoding = h->encoding;
 	if (setup_values(c, p, end, nonnull))
 		return -1;
@@ -788,7 +767,7 @@ static void expand(struct column *dst, size_t row0, size_t k, size_t nn)
 		}
 		return;
 	}
-	size_t w = type_width(dst->type);
+	size_t w = col_type_width(dst->type);
 	uint8_t *v = (uint8_t *)dst->v.raw + row0 * w;
 	size_t j = nn;
 	for (size_t r = k; r-- > 0;) {
@@ -832,7 +811,7 @@ int pq_col_read_flat(struct pq_col *c, struct column *dst, size_t row0, size_t n
 		if (k > n - done)
 			k = n - done;
 		size_t row = row0 + done, nn = k;
-		if (l->max_def > 0) {
+		if (l->max_def > 0 && !c->dense) {
 			const uint8_t *d = c->defs.p + c->epos;
 			uint8_t md = (uint8_t)l->max_def;
 			nn = 0;
@@ -871,7 +850,7 @@ static int stage_grow(struct pq_col *c, struct pq_stage *st, size_t entries, siz
 		size_t cap = st->vcap ? st->vcap : 1024;
 		while (cap < vals)
 			cap *= 2;
-		size_t w = type_width(st->vals.type);
+		size_t w = col_type_width(st->vals.type);
 		if (w)
 			st->vals.v.raw = xrealloc(st->vals.v.raw, cap * w);
 		else

@@ -86,6 +86,8 @@ struct pq_schema_info {
 /* Resolves m's flat schema list into leaves and top-level fields; memory
  * from a. Returns 0 or -1 with *why. */
 int pq_schema_build(struct pq_schema_info *s, const struct pq_file_meta *m, struct arena *a, const char **why);
+/* Whether batches of a and b hold the same column types, field for field. */
+bool pq_same_types(const struct schema *a, const struct schema *b);
 /* Batch field for a leaf's logical type; sets *conv. */
 void pq_leaf_field(const struct pq_selem *e, struct field *f, int *conv);
 
@@ -126,6 +128,7 @@ struct pq_col {
 	bool has_dict;
 	/* the current data page */
 	int32_t entries, epos;  /* levels in the page, and consumed */
+	bool dense;             /* every entry of the page is a present value */
 	struct pq_bytes defs, reps;
 	int encoding;
 	const uint8_t *vp, *vend; /* value bytes */
