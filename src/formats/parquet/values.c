@@ -244,8 +244,9 @@ size_t pq_fmt_time(char *out, int64_t v, int unit)
 {
 	int64_t ps = per_second(unit);
 	int64_t secs = floor_div(v, ps), frac = v - secs * ps;
-	size_t n = (size_t)snprintf(out, 32, "%02lld:%02lld:%02lld", (long long)(secs / 3600), (long long)(secs / 60 % 60),
-				    (long long)(secs % 60));
+	int k = snprintf(out, 32, "%02lld:%02lld:%02lld", (long long)(secs / 3600), (long long)(secs / 60 % 60),
+			 (long long)(secs % 60));
+	size_t n = k < 0 ? 0 : k > 31 ? 31 : (size_t)k;
 	n += fmt_frac(out + n, frac, unit);
 	out[n] = 0;
 	return n;
@@ -259,9 +260,9 @@ size_t pq_fmt_timestamp(char *out, int64_t v, int unit, bool utc, bool iso)
 	int64_t y;
 	int m, d;
 	pq_civil_from_days(days, &y, &m, &d);
-	size_t n = (size_t)snprintf(out, 48, "%s%04lld-%02d-%02d%c%02d:%02d:%02d", y < 0 ? "-" : "",
-				    (long long)(y < 0 ? -y : y), m, d, iso ? 'T' : ' ', (int)(sod / 3600),
-				    (int)(sod / 60 % 60), (int)(sod % 60));
+	int k = snprintf(out, 48, "%s%04lld-%02d-%02d%c%02d:%02d:%02d", y < 0 ? "-" : "", (long long)(y < 0 ? -y : y),
+			 m, d, iso ? 'T' : ' ', (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+	size_t n = k < 0 ? 0 : k > 47 ? 47 : (size_t)k;
 	n += fmt_frac(out + n, frac, unit);
 	if (utc)
 		out[n++] = 'Z';
