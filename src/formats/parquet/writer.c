@@ -789,7 +789,7 @@ static int fall_back(struct pq_writer *w, struct wcol *c)
 
 /* ---------------------------------------------------------------- chunks */
 
-static void plain_stat(struct wcol *c, const union pq_scalar *v, const struct buf *b, struct buf *out)
+static void plain_stat(struct wcol *c, const union pq_scalar *v, const struct buf *b, bool is_min, struct buf *out)
 {
 	buf_reset(out);
 	switch (c->sort) {
@@ -814,12 +814,18 @@ static void plain_stat(struct wcol *c, const union pq_scalar *v, const struct bu
 		}
 		break;
 	}
-	case S_F32:
-		buf_add(out, &v->f32, 4);
+	/* The spec asks for -0.0 as a zero minimum and +0.0 as a zero
+	 * maximum, whichever zero the data held, so pruning stays safe. */
+	case S_F32: {
+		float x = v->f32 == 0.0f ? (is_min ? -0.0f : 0.0f) : v->f32;
+		buf_add(out, &x, 4);
 		break;
-	case S_F64:
-		buf_add(out, &v->f64, 8);
+	}
+	case S_F64: {
+		double x = v->f64 == 0.0 ? (is_min ? -0.0 : 0.0) : v->f64;
+		buf_add(out, &x, 8);
 		break;
+	}
 	case S_DEC: {
 		struct column col = {.type = COL_DECIMAL};
 		__int128 d = v->dec;
@@ -897,8 +903,8 @@ static int flush_chunk(struct pq_writer *w, struct wcol *c, struct pq_column_met
 			struct buf mn, mx;
 			buf_init(&mn, CHUNK_CAP);
 			buf_init(&mx, CHUNK_CAP);
-			plain_stat(c, &c->mn, &c->mn_b, &mn);
-			plain_stat(c, &c->mx, &c->mx_b, &mx);
+			plain_stat(c, &c->mn, &c->mn_b, true, &mn);
+			plain_stat(c, &c->mx, &c->mx_b, false, &mx);
 			s->min_value = arena_alloc(&w->arena, mn.len + 1);
 			s->max_value = arena_alloc(&w->arena, mx.len + 1);
 			memcpy((void *)s->min_value, mn.data ? mn.data : "", mn.len);
