@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,7 +157,18 @@ static int publish_id(const char *id)
 	/* No directory fsync: if a crash loses the rename, the file is still in
 	 * tmp/ with its `blobs` row, and blob_recover publishes it again. */
 	if (renameat(tmp_fd, id, objects_fd, rel)) {
-		log_error("cannot publish blob %s: %s", id, strerror(errno));
+		int e = errno;
+		if (e == ENOENT) {
+			/* A later commit may have released (and unlinked) this blob
+			 * before we got to rename it: that is not an error. */
+			sqlite3_stmt *st = db_prep("SELECT 1 FROM blobs WHERE id = ?");
+			db_bind_text(st, 1, id);
+			bool registered = sqlite3_step(st) == SQLITE_ROW;
+			db_done(st);
+			if (!registered)
+				return 0;
+		}
+		log_error("cannot publish blob %s: %s", id, strerror(e));
 		return -1;
 	}
 	return 0;

@@ -8,6 +8,7 @@
  */
 #include "core/clock.h"
 #include "store/db.h"
+#include "core/str.h"
 #include "svc/s3/s3int.h"
 
 #include <stdio.h>
@@ -45,7 +46,7 @@ int s3_create_bucket(struct call *c)
 	db_bind_text(st, 1, name);
 	char owner[16] = "";
 	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(owner, sizeof owner, "%s", db_col_text(st, 0));
+		str_copy(owner, sizeof owner, db_col_text(st, 0));
 	db_done(st);
 	if (owner[0]) {
 		db_rollback();

@@ -55,18 +55,13 @@ static json_t *object_entry(struct call *c, struct listing *l, sqlite3_stmt *st,
 	json_object_set_new(e, "ETag", json_string(db_col_text(st, 2)));
 	json_object_set_new(e, "LastModified", json_integer(sqlite3_column_int64(st, 3)));
 	json_object_set_new(e, "StorageClass", json_string(db_col_text(st, 4)));
-	json_t *attrs = json_loads(db_col_text(st, 5), 0, NULL);
-	static const char *const algos[][2] = {{"ChecksumCRC32", "CRC32"},   {"ChecksumCRC32C", "CRC32C"},
-					       {"ChecksumCRC64NVME", "CRC64NVME"}, {"ChecksumSHA1", "SHA1"},
-					       {"ChecksumSHA256", "SHA256"}};
-	for (size_t i = 0; attrs && i < sizeof algos / sizeof *algos; i++)
-		if (json_object_get(attrs, algos[i][0])) {
-			json_object_set_new(e, "ChecksumAlgorithm", json_pack("[s]", algos[i][1]));
-			json_t *ct = json_object_get(attrs, "ChecksumType");
-			if (ct)
-				json_object_set(e, "ChecksumType", ct);
-		}
-	json_decref(attrs);
+	/* checksum_member is "ChecksumCRC32" etc.: the algorithm follows "Checksum". */
+	const char *ckm = db_col_text(st, 5);
+	if (ckm && !strncmp(ckm, "Checksum", 8)) {
+		json_object_set_new(e, "ChecksumAlgorithm", json_pack("[s]", ckm + 8));
+		if (db_col_text(st, 6))
+			json_object_set_new(e, "ChecksumType", json_string(db_col_text(st, 6)));
+	}
 	if (versions) {
 		json_object_set_new(e, "VersionId", json_string("null"));
 		json_object_set_new(e, "IsLatest", json_true());
@@ -103,10 +98,10 @@ static int walk(struct call *c, const char *bucket, struct listing *l, bool vers
 	if (l->max == 0)
 		return 0;
 	for (;;) {
-		sqlite3_stmt *st = db_prep(inclusive ? "SELECT key, size, etag, mtime, storage_class, attrs FROM s3_objects "
-						       "WHERE bucket = ?1 AND key >= ?2 ORDER BY key LIMIT ?3"
-						     : "SELECT key, size, etag, mtime, storage_class, attrs FROM s3_objects "
-						       "WHERE bucket = ?1 AND key > ?2 ORDER BY key LIMIT ?3");
+		sqlite3_stmt *st = db_prep(inclusive ? "SELECT key, size, etag, mtime, storage_class, checksum_member, "
+						       "checksum_type FROM s3_objects WHERE bucket = ?1 AND key >= ?2 ORDER BY key LIMIT ?3"
+						     : "SELECT key, size, etag, mtime, storage_class, checksum_member, "
+						       "checksum_type FROM s3_objects WHERE bucket = ?1 AND key > ?2 ORDER BY key LIMIT ?3");
 		db_bind_text(st, 1, bucket);
 		db_bind_text(st, 2, cursor);
 		sqlite3_bind_int(st, 3, l->max - l->count + 1);

@@ -17,6 +17,7 @@
 #include "core/hash.h"
 #include "core/rand.h"
 #include "store/db.h"
+#include "core/str.h"
 #include "svc/s3/s3int.h"
 
 #include <errno.h>
@@ -48,7 +49,7 @@ static int load_upload(struct call *c, const char *bucket, const char *key, cons
 	db_bind_text(st, 3, key);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(u->id, sizeof u->id, "%s", id);
+		str_copy(u->id, sizeof u->id, id);
 		u->bucket = bucket;
 		u->key = key;
 		u->initiated = sqlite3_column_int64(st, 0);
@@ -538,8 +539,8 @@ int s3_complete_multipart_upload(struct call *c)
 		if (found) {
 			parts[i].number = n;
 			parts[i].size = sqlite3_column_int64(st, 0);
-			snprintf(parts[i].etag, sizeof parts[i].etag, "%s", db_col_text(st, 1));
-			snprintf(parts[i].blob, sizeof parts[i].blob, "%s", db_col_text(st, 2));
+			str_copy(parts[i].etag, sizeof parts[i].etag, db_col_text(st, 1));
+			str_copy(parts[i].blob, sizeof parts[i].blob, db_col_text(st, 2));
 			const char *cj = db_col_text(st, 3);
 			parts[i].checksum = cj ? json_loads(cj, 0, NULL) : json_object();
 			arena_on_free(c->arena, json_free_cb, parts[i].checksum);
@@ -607,7 +608,7 @@ int s3_complete_multipart_upload(struct call *c)
 	struct blob_writer w;
 	if (join_parts(c, parts, np, &w))
 		return -1;
-	snprintf(o.blob, sizeof o.blob, "%s", w.id);
+	str_copy(o.blob, sizeof o.blob, w.id);
 	o.mtime = clock_wall_ms();
 	if (db_begin()) {
 		blob_abort(&w);

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/enc.h"
 #include "store/db.h"
+#include "core/str.h"
 #include "svc/s3/s3int.h"
 
 #include <errno.h>
@@ -527,7 +528,7 @@ int s3_copy_object(struct call *c)
 	char hex[33];
 	hex_encode(d, MD5_LEN, hex);
 	snprintf(o.etag, sizeof o.etag, "\"%s\"", hex);
-	snprintf(o.blob, sizeof o.blob, "%s", w.id);
+	str_copy(o.blob, sizeof o.blob, w.id);
 	o.mtime = clock_wall_ms();
 	if (s3_commit_object(c, &w, &o))
 		return -1;

@@ -15,6 +15,7 @@
  *     transaction; the file goes after commit (blob_collect).
  *  3. A bucket belongs to one account; other accounts get AccessDenied.
  */
+#include "core/str.h"
 #include "svc/s3/s3int.h"
 #include "config.h"
 #include "core/enc.h"
@@ -46,6 +47,12 @@ static const struct migration s3_migrations[] = {
 	    "  PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID;"},
 	{2, "CREATE TABLE s3_uploads_done (upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL,"
 	    "  etag TEXT NOT NULL, result TEXT NOT NULL, done INTEGER NOT NULL) WITHOUT ROWID;"},
+	/* The attributes nearly every object has move out of the JSON column, so a
+	 * GET of a plain object parses no JSON at all. */
+	{3, "ALTER TABLE s3_objects ADD COLUMN content_type TEXT;"
+	    "ALTER TABLE s3_objects ADD COLUMN checksum_member TEXT;"
+	    "ALTER TABLE s3_objects ADD COLUMN checksum TEXT;"
+	    "ALTER TABLE s3_objects ADD COLUMN checksum_type TEXT;"},
 };
 static const struct migration_set s3_mset = {"s3", s3_migrations, sizeof s3_migrations / sizeof *s3_migrations};
 
@@ -73,11 +80,11 @@ int s3_bucket_get(struct call *c, const char *name, struct s3_bucket *b)
 	db_bind_text(st, 1, name);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(b->name, sizeof b->name, "%s", name);
-		snprintf(b->account, sizeof b->account, "%s", db_col_text(st, 0));
-		snprintf(b->region, sizeof b->region, "%s", db_col_text(st, 1));
+		str_copy(b->name, sizeof b->name, name);
+		str_copy(b->account, sizeof b->account, db_col_text(st, 0));
+		str_copy(b->region, sizeof b->region, db_col_text(st, 1));
 		b->created = sqlite3_column_int64(st, 2);
-		snprintf(b->versioning, sizeof b->versioning, "%s", db_col_text(st, 3));
+		str_copy(b->versioning, sizeof b->versioning, db_col_text(st, 3));
 	}
 	db_done(st);
 	if (rc == SQLITE_DONE)
@@ -102,8 +109,8 @@ static void json_free_cb(void *p)
 int s3_object_load(struct call *c, const char *bucket, const char *key, struct s3_object *o)
 {
 	memset(o, 0, sizeof *o);
-	sqlite3_stmt *st = db_prep("SELECT size, etag, mtime, blob, storage_class, attrs, tags FROM s3_objects "
-				   "WHERE bucket = ? AND key = ?");
+	sqlite3_stmt *st = db_prep("SELECT size, etag, mtime, blob, storage_class, attrs, tags, content_type, "
+				   "checksum_member, checksum, checksum_type FROM s3_objects WHERE bucket = ? AND key = ?");
 	db_bind_text(st, 1, bucket);
 	db_bind_text(st, 2, key);
 	int rc = sqlite3_step(st);
@@ -111,13 +118,21 @@ int s3_object_load(struct call *c, const char *bucket, const char *key, struct s
 		o->bucket = bucket;
 		o->key = key;
 		o->size = sqlite3_column_int64(st, 0);
-		snprintf(o->etag, sizeof o->etag, "%s", db_col_text(st, 1));
+		str_copy(o->etag, sizeof o->etag, db_col_text(st, 1));
 		o->mtime = sqlite3_column_int64(st, 2);
-		snprintf(o->blob, sizeof o->blob, "%s", db_col_text(st, 3));
+		str_copy(o->blob, sizeof o->blob, db_col_text(st, 3));
 		o->storage_class = arena_strdup(c->arena, db_col_text(st, 4));
-		o->attrs = json_loads(db_col_text(st, 5), 0, NULL);
+		const char *a = db_col_text(st, 5);
+		o->attrs = a && strcmp(a, "{}") ? json_loads(a, 0, NULL) : json_object();
 		const char *t = db_col_text(st, 6);
 		o->tags = t ? json_loads(t, 0, NULL) : NULL;
+		if (o->attrs && db_col_text(st, 7))
+			json_object_set_new(o->attrs, "ContentType", json_string(db_col_text(st, 7)));
+		if (o->attrs && db_col_text(st, 8) && db_col_text(st, 9)) {
+			json_object_set_new(o->attrs, db_col_text(st, 8), json_string(db_col_text(st, 9)));
+			if (db_col_text(st, 10))
+				json_object_set_new(o->attrs, "ChecksumType", json_string(db_col_text(st, 10)));
+		}
 	}
 	db_done(st);
 	if (rc == SQLITE_DONE)
@@ -142,7 +157,7 @@ static int release_current(const char *bucket, const char *key)
 	char old[BLOB_ID_LEN + 1] = "";
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		snprintf(old, sizeof old, "%s", db_col_text(st, 0));
+		str_copy(old, sizeof old, db_col_text(st, 0));
 	db_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
@@ -154,10 +169,31 @@ int s3_object_put_row(struct call *c, const struct s3_object *o)
 	(void)c;
 	if (release_current(o->bucket, o->key))
 		return -1;
-	char *attrs = json_dumps(o->attrs, JSON_COMPACT);
+	/* Content type and the checksum go to their own columns (see migration 3). */
+	json_t *rest = json_copy(o->attrs);
+	const char *ctype = json_string_value(json_object_get(o->attrs, "ContentType"));
+	json_object_del(rest, "ContentType");
+	const char *ck_member = NULL, *ck = NULL;
+	const char *k;
+	json_t *v;
+	json_object_foreach(o->attrs, k, v)
+	{
+		if (!strncmp(k, "Checksum", 8) && strcmp(k, "ChecksumType") && json_is_string(v) && !ck_member) {
+			ck_member = k;
+			ck = json_string_value(v);
+		}
+	}
+	const char *ck_type = json_string_value(json_object_get(o->attrs, "ChecksumType"));
+	if (ck_member) {
+		json_object_del(rest, ck_member);
+		json_object_del(rest, "ChecksumType");
+	}
+	char *attrs = json_dumps(rest, JSON_COMPACT);
+	json_decref(rest);
 	char *tags = o->tags && json_object_size(o->tags) ? json_dumps(o->tags, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	sqlite3_stmt *st = db_prep("INSERT OR REPLACE INTO s3_objects(bucket, key, size, etag, mtime, blob, storage_class, "
-				   "attrs, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+				   "attrs, tags, content_type, checksum_member, checksum, checksum_type) "
+				   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	db_bind_text(st, 1, o->bucket);
 	db_bind_text(st, 2, o->key);
 	sqlite3_bind_int64(st, 3, o->size);
@@ -167,6 +203,10 @@ int s3_object_put_row(struct call *c, const struct s3_object *o)
 	db_bind_text(st, 7, o->storage_class ? o->storage_class : "STANDARD");
 	db_bind_text(st, 8, attrs);
 	db_bind_text(st, 9, tags);
+	db_bind_text(st, 10, ctype);
+	db_bind_text(st, 11, ck_member);
+	db_bind_text(st, 12, ck);
+	db_bind_text(st, 13, ck_member ? ck_type : NULL);
 	int rc = sqlite3_step(st);
 	db_done(st);
 	free(attrs);
@@ -350,12 +390,12 @@ int s3_receive_body(struct call *c, struct blob_writer *w, struct s3_object *o, 
 	hex_encode(in->got.md5, MD5_LEN, hex);
 	snprintf(o->etag, sizeof o->etag, "\"%s\"", hex);
 	o->size = total;
-	snprintf(o->blob, sizeof o->blob, "%s", w->id);
+	str_copy(o->blob, sizeof o->blob, w->id);
 	enum digest_kind k = in->checksum_kind ? in->checksum_kind : want;
 	if (k) {
 		char v[96];
 		if (in->checksum_kind)
-			snprintf(v, sizeof v, "%s", in->checksum_b64);
+			str_copy(v, sizeof v, in->checksum_b64);
 		else
 			checksum_value(&in->got, k, v);
 		json_object_set_new(o->attrs, checksum_member(k), json_string(v));
