@@ -389,6 +389,10 @@ fail:
 send:
 	if (!strcmp(req->method, "HEAD"))
 		resp.no_body = true;
+	/* A client still waiting for "100 Continue" will not send its body: say
+	 * Connection: close in this response, so it does not reuse the connection. */
+	if (conn_body_withheld(conn) && (req->content_length > 0 || req->chunked) && !(body && http_body_finished(body)))
+		conn_close_after(conn);
 	conn_send(conn, &resp);
 	settle_body(conn, body, req);
 	access_log(conn, req, &c, resp.status, t0);
