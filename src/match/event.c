@@ -1,0 +1,403 @@
+/* event.c — an event (JSON object) or SNS message attributes -> the flat
+ * list of fields the index matches, in the scratch.
+ *
+ * One pass, no recursion: a stack of frames (bounded by
+ * MATCH_MAX_EVENT_DEPTH) and the index's path trie. A key no rule names is
+ * not descended into; in trusted mode its value is skipped by bracket and
+ * quote counting only, otherwise it is still checked as JSON. Strings are
+ * referenced in place unless they hold escapes, which are decoded into the
+ * scratch's string buffer (sized to the event up front, so field pointers
+ * stay valid). Every object or array inside an array that a rule looks into
+ * gets a chain node: the array-membership event-ruler keeps per field.
+ */
+#include "match/match_int.h"
+#include "core/mem.h"
+
+#include <string.h>
+
+struct scan {
+	const struct mt_index *idx;
+	struct match_scratch *s;
+	const char *j;
+	size_t n, pos;
+	int trusted;
+	uint32_t narrays;
+};
+
+int mt_field_add(const struct mt_index *idx, struct match_scratch *s, uint32_t node, uint8_t type,
+		 const char *p, size_t n, uint32_t chain)
+{
+	uint32_t path = mt_index_node_path(idx, node);
+	if (path == MT_NONE)
+		return 0;
+	if (s->nf == s->capf) {
+		if (s->capf >= MT_MAX_FIELDS)
+			return -1;
+		s->capf = s->capf ? s->capf * 2 : 64;
+		s->f = xrealloc(s->f, sizeof *s->f * s->capf);
+	}
+	struct mt_field *f = &s->f[s->nf];
+	f->s = p;
+	f->n = (uint32_t)n;
+	f->path = path;
+	f->chain = chain;
+	f->type = type;
+	f->num = f->ip = 0;
+	f->next = s->path_stamp[path] == s->gen ? s->path_head[path] : MT_NONE;
+	s->path_stamp[path] = s->gen;
+	s->path_head[path] = s->nf++;
+	if (chain)
+		s->any_member = 1;
+	return 0;
+}
+
+static void ws(struct scan *c)
+{
+	while (c->pos < c->n) {
+		char ch = c->j[c->pos];
+		if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r')
+			return;
+		c->pos++;
+	}
+}
+
+/* The string at pos (an opening quote). Without escapes *out points into the
+ * event; with them it is decoded at the end of the string buffer, which
+ * advances only when keep is set (keys are decoded, used and dropped). */
+static int str(struct scan *c, const char **out, uint32_t *outn, int keep)
+{
+	size_t i = c->pos + 1, start = i;
+	if (c->trusted) {
+		const char *q = i < c->n ? memchr(c->j + i, '"', c->n - i) : NULL;
+		if (!q)
+			return -1;
+		if (!memchr(c->j + i, '\\', (size_t)(q - (c->j + i)))) {
+			*out = c->j + start;
+			*outn = (uint32_t)(q - (c->j + start));
+			c->pos = (size_t)(q - c->j) + 1;
+			return 0;
+		}
+	} else {
+		for (; i < c->n; i++) {
+			unsigned char ch = (unsigned char)c->j[i];
+			if (ch == '"') {
+				*out = c->j + start;
+				*outn = (uint32_t)(i - start);
+				c->pos = i + 1;
+				return 0;
+			}
+			if (ch == '\\')
+				break;
+			if (ch < 0x20)
+				return -1;
+		}
+	}
+	/* escapes: decode (the decoded form is never longer than the raw one) */
+	struct match_scratch *s = c->s;
+	char *o = s->sb + s->sblen;
+	size_t on = 0;
+	for (i = start; i < c->n;) {
+		unsigned char ch = (unsigned char)c->j[i];
+		if (ch == '"') {
+			*out = o;
+			*outn = (uint32_t)on;
+			if (keep)
+				s->sblen += on;
+			c->pos = i + 1;
+			return 0;
+		}
+		if (ch < 0x20)
+			return -1;
+		if (ch != '\\') {
+			o[on++] = (char)ch;
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		i++;
+		if (mt_json_escape(c->j, c->n, &i, &cp))
+			return -1;
+		on += mt_utf8_put(cp, o + on);
+	}
+	return -1;
+}
+
+static int number(struct scan *c, const char **out, uint32_t *outn)
+{
+	size_t i = c->pos;
+	while (i < c->n) {
+		char ch = c->j[i];
+		if (!((ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' || ch == 'E'))
+			break;
+		i++;
+	}
+	if (!mt_is_json_number(c->j + c->pos, i - c->pos))
+		return -1;
+	*out = c->j + c->pos;
+	*outn = (uint32_t)(i - c->pos);
+	c->pos = i;
+	return 0;
+}
+
+/* true, false or null at pos: its field type, or -1. */
+static int literal(struct scan *c)
+{
+	static const struct {
+		const char *w;
+		size_t n;
+		uint8_t type;
+	} lit[] = {{"true", 4, MT_F_TRUE}, {"false", 5, MT_F_FALSE}, {"null", 4, MT_F_NULL}};
+	for (size_t i = 0; i < 3; i++) {
+		if (c->j[c->pos] != lit[i].w[0])
+			continue;
+		if (c->n - c->pos < lit[i].n || memcmp(c->j + c->pos, lit[i].w, lit[i].n))
+			return -1;
+		c->pos += lit[i].n;
+		return lit[i].type;
+	}
+	return -1;
+}
+
+/* A scalar at pos; recorded at node when the node names a path. */
+static int scalar(struct scan *c, uint32_t node, uint32_t chain)
+{
+	int rec = node != MT_NONE && mt_index_node_path(c->idx, node) != MT_NONE;
+	const char *p = NULL;
+	uint32_t n = 0;
+	int type;
+	char ch = c->j[c->pos];
+	if (ch == '"') {
+		if (str(c, &p, &n, rec))
+			return -1;
+		type = MT_F_STR;
+	} else if (ch == 't' || ch == 'f' || ch == 'n') {
+		if ((type = literal(c)) < 0)
+			return -1;
+	} else {
+		if (number(c, &p, &n))
+			return -1;
+		type = MT_F_NUM;
+	}
+	return rec ? mt_field_add(c->idx, c->s, node, (uint8_t)type, p, n, chain) : 0;
+}
+
+/* Skips the value at pos by brackets and quotes only (trusted events). */
+static int skip_fast(struct scan *c)
+{
+	int depth = 0;
+	size_t i = c->pos;
+	do {
+		if (i >= c->n)
+			return -1;
+		char ch = c->j[i];
+		if (ch == '"') {
+			for (i++;; i++) {
+				const char *q = i < c->n ? memchr(c->j + i, '"', c->n - i) : NULL;
+				if (!q)
+					return -1;
+				size_t k = (size_t)(q - c->j), bs = 0;
+				while (k - bs > i && c->j[k - bs - 1] == '\\')
+					bs++;
+				i = k;
+				if (!(bs & 1))
+					break;
+			}
+			i++;
+		} else if (ch == '{' || ch == '[') {
+			depth++;
+			i++;
+		} else if (ch == '}' || ch == ']') {
+			depth--;
+			i++;
+		} else if (depth == 0) {
+			size_t st = i;
+			while (i < c->n && c->j[i] != ',' && c->j[i] != '}' && c->j[i] != ']' && c->j[i] != ' ' &&
+			       c->j[i] != '\n' && c->j[i] != '\t' && c->j[i] != '\r')
+				i++;
+			if (i == st)
+				return -1;
+		} else {
+			i++;
+		}
+	} while (depth > 0);
+	if (depth < 0)
+		return -1;
+	c->pos = i;
+	return 0;
+}
+
+/* Trie node of a key (split at '.'), or MT_NONE. */
+static uint32_t walk(const struct mt_index *idx, uint32_t node, const char *k, size_t n)
+{
+	size_t start = 0;
+	for (size_t i = 0; i <= n && node != MT_NONE; i++) {
+		if (i < n && k[i] != '.')
+			continue;
+		node = mt_index_child(idx, node, k + start, i - start);
+		start = i + 1;
+	}
+	return node;
+}
+
+static int push(struct scan *c, int *top, uint32_t node, uint32_t chain, int is_array, int dead)
+{
+	if (*top + 2 >= MATCH_MAX_EVENT_DEPTH)
+		return -1;
+	struct mt_frame *f = &c->s->stack[++*top];
+	f->node = node;
+	f->chain = chain;
+	f->array = is_array ? c->narrays++ : 0;
+	f->is_array = (uint8_t)is_array;
+	f->dead = (uint8_t)dead;
+	f->first = 1;
+	c->pos++;
+	return 0;
+}
+
+/* A container nobody reads: skipped, or walked without recording. */
+static int pass_over(struct scan *c, int *top, int is_array)
+{
+	if (c->trusted)
+		return skip_fast(c);
+	return push(c, top, MT_NONE, 0, is_array, 1);
+}
+
+static uint32_t new_chain(struct scan *c, const struct mt_frame *arr)
+{
+	struct match_scratch *s = c->s;
+	if (s->nch == s->capch) {
+		if (s->capch >= MT_MAX_CHAINS)
+			return MT_NONE;
+		s->capch *= 2;
+		s->ch = xrealloc(s->ch, sizeof *s->ch * s->capch);
+	}
+	s->ch[s->nch] = (struct mt_chain){arr->chain, arr->array, s->ch[arr->chain].depth + 1};
+	return s->nch++;
+}
+
+/* The value at pos, member of a container; node is its trie node. */
+static int value(struct scan *c, int *top, uint32_t node, uint32_t chain, struct mt_frame *arr)
+{
+	char ch = c->j[c->pos];
+	int alive = node != MT_NONE;
+	if (ch == '{' || ch == '[') {
+		int is_array = ch == '[';
+		int wanted = alive && (mt_index_node_has_children(c->idx, node) ||
+				       (is_array && mt_index_node_path(c->idx, node) != MT_NONE));
+		if (!wanted)
+			return pass_over(c, top, is_array);
+		if (arr) { /* an element of an array: a new membership */
+			chain = new_chain(c, arr);
+			if (chain == MT_NONE)
+				return -1;
+		}
+		return push(c, top, node, chain, is_array, 0);
+	}
+	return scalar(c, node, chain);
+}
+
+static int run(struct scan *c, uint32_t root, int root_array)
+{
+	struct match_scratch *s = c->s;
+	int top = -1;
+	ws(c);
+	if (c->pos >= c->n || c->j[c->pos] != (root_array ? '[' : '{'))
+		return -1;
+	if (push(c, &top, root, 0, root_array, 0))
+		return -1;
+	while (top >= 0) {
+		struct mt_frame *fr = &s->stack[top];
+		char close = fr->is_array ? ']' : '}';
+		ws(c);
+		if (c->pos >= c->n)
+			return -1;
+		char ch = c->j[c->pos];
+		if (ch == close) {
+			c->pos++;
+			top--;
+			continue;
+		}
+		if (!fr->first) {
+			if (ch != ',')
+				return -1;
+			c->pos++;
+			ws(c);
+			if (c->pos >= c->n || c->j[c->pos] == close)
+				return -1;
+		}
+		fr->first = 0;
+		uint32_t node = fr->dead ? MT_NONE : fr->node;
+		if (!fr->is_array) {
+			if (c->j[c->pos] != '"')
+				return -1;
+			const char *k;
+			uint32_t kn;
+			if (str(c, &k, &kn, 0))
+				return -1;
+			ws(c);
+			if (c->pos >= c->n || c->j[c->pos] != ':')
+				return -1;
+			c->pos++;
+			ws(c);
+			if (c->pos >= c->n)
+				return -1;
+			if (node != MT_NONE)
+				node = walk(c->idx, node, k, kn);
+			if (value(c, &top, node, fr->chain, NULL))
+				return -1;
+		} else if (value(c, &top, node, fr->chain, fr->dead ? NULL : fr)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void reserve_strings(struct match_scratch *s, size_t need)
+{
+	if (need + 8 > s->sbcap) {
+		s->sbcap = need + 8 > 4096 ? need + 8 : 4096;
+		s->sb = xrealloc(s->sb, s->sbcap);
+	}
+}
+
+int mt_event_scan(const struct mt_index *idx, const char *json, size_t len, unsigned flags,
+		  struct match_scratch *s)
+{
+	if (!json || len > MATCH_MAX_EVENT)
+		return -1;
+	reserve_strings(s, len);
+	struct scan c = {idx, s, json, len, 0, (flags & MATCH_EV_TRUSTED) != 0, 0};
+	return run(&c, 0, 0);
+}
+
+static int starts(const char *t, const char *lit)
+{
+	return !strncmp(t, lit, strlen(lit));
+}
+
+void mt_attrs_scan(const struct mt_index *idx, const struct match_attr *a, size_t n, struct match_scratch *s)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += a[i].value_len;
+	reserve_strings(s, total);
+	for (size_t i = 0; i < n; i++) {
+		if (!a[i].name || !a[i].type || (!a[i].value && a[i].value_len))
+			continue;
+		uint32_t node = walk(idx, 0, a[i].name, a[i].name_len);
+		if (node == MT_NONE)
+			continue;
+		const char *v = a[i].value ? a[i].value : "";
+		if (starts(a[i].type, "String.Array") || starts(a[i].type, "Number.Array")) {
+			/* a JSON array; each element is one value of the attribute */
+			struct scan c = {idx, s, v, a[i].value_len, 0, 0, 0};
+			run(&c, node, 1);
+		} else if (starts(a[i].type, "String")) {
+			mt_field_add(idx, s, node, MT_F_STR, v, a[i].value_len, 0);
+		} else if (starts(a[i].type, "Number")) {
+			int num = mt_is_json_number(v, a[i].value_len);
+			mt_field_add(idx, s, node, num ? MT_F_NUM : MT_F_STR, v, a[i].value_len, 0);
+		}
+		/* Binary and unknown types take no part in filtering */
+	}
+}
