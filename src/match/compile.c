@@ -1051,7 +1051,8 @@ static void build_ir(struct comp *c, match_pattern *p)
 	struct mt_sub *subs = arena_zalloc(c->mem, sizeof *subs * (c->rules.n ? c->rules.n : 1));
 	for (uint32_t i = 0; i < c->rules.n; i++) {
 		struct crule *r = &c->rules.r[i];
-		qsort(r->e, r->n, sizeof *r->e, cmp_entry);
+		if (r->n)
+			qsort(r->e, r->n, sizeof *r->e, cmp_entry);
 		struct mt_key *keys = arena_zalloc(c->mem, sizeof *keys * (r->n ? r->n : 1));
 		uint32_t nk = 0;
 		for (uint32_t j = 0; j < r->n; j++) {

@@ -370,6 +370,19 @@ int mt_event_scan(const struct mt_index *idx, const char *json, size_t len, unsi
 	return run(&c, 0, 0);
 }
 
+/* Takes back the fields added since nf (newest first: each was put at the
+ * head of its path's list). */
+static void drop_fields(struct match_scratch *s, uint32_t nf)
+{
+	while (s->nf > nf) {
+		const struct mt_field *f = &s->f[--s->nf];
+		if (f->next == MT_NONE)
+			s->path_stamp[f->path] = s->gen - 1;
+		else
+			s->path_head[f->path] = f->next;
+	}
+}
+
 static int starts(const char *t, const char *lit)
 {
 	return !strncmp(t, lit, strlen(lit));
@@ -391,7 +404,9 @@ void mt_attrs_scan(const struct mt_index *idx, const struct match_attr *a, size_
 		if (starts(a[i].type, "String.Array") || starts(a[i].type, "Number.Array")) {
 			/* a JSON array; each element is one value of the attribute */
 			struct scan c = {idx, s, v, a[i].value_len, 0, 0, 0};
-			run(&c, node, 1);
+			uint32_t nf = s->nf;
+			if (run(&c, node, 1))
+				drop_fields(s, nf); /* a malformed array has no values */
 		} else if (starts(a[i].type, "String")) {
 			mt_field_add(idx, s, node, MT_F_STR, v, a[i].value_len, 0);
 		} else if (starts(a[i].type, "Number")) {
