@@ -84,9 +84,19 @@ static int fold_cmp(const char *a, size_t an, size_t from, const struct mt_str *
 {
 	size_t i = from, j = 0;
 	while (i < an) {
+		unsigned char ch = (unsigned char)a[i];
+		if (ch < 0x80) { /* ASCII: one byte folds to one byte */
+			if (j >= f->n || (unsigned char)f->p[j] != (ch >= 'A' && ch <= 'Z' ? ch + 32 : ch)) {
+				*used = j;
+				return 0;
+			}
+			i++;
+			j++;
+			continue;
+		}
 		char u[4];
 		size_t k = mt_utf8_put(mt_fold(mt_utf8_next(a, an, &i)), u);
-		if (j + k > f->n || memcmp(f->p + j, u, k)) {
+		if (j + k > f->n || !mt_eq(f->p + j, u, k)) {
 			*used = j;
 			return 0;
 		}

@@ -912,12 +912,15 @@ static int reserved_in_or(const struct mt_str *n)
 	return 0;
 }
 
+/* Counts distinct top-level keys; past the array's room the count only
+ * grows (it is already over SNS's limit of 5 then). */
 static void note_top_key(struct comp *c, const struct mt_str *name)
 {
-	for (uint32_t i = 0; i < c->ntop; i++)
+	const uint32_t room = sizeof c->topkeys / sizeof *c->topkeys;
+	for (uint32_t i = 0; i < c->ntop && i < room; i++)
 		if (c->topkeys[i].n == name->n && !memcmp(c->topkeys[i].p, name->p, name->n))
 			return;
-	if (c->ntop < sizeof c->topkeys / sizeof *c->topkeys)
+	if (c->ntop < room)
 		c->topkeys[c->ntop++] = *name;
 	else
 		c->ntop++;

@@ -17,6 +17,7 @@
 
 struct scan {
 	const struct mt_index *idx;
+	const struct mt_trie *trie;
 	struct match_scratch *s;
 	const char *j;
 	size_t n, pos;
@@ -27,7 +28,7 @@ struct scan {
 int mt_field_add(const struct mt_index *idx, struct match_scratch *s, uint32_t node, uint8_t type,
 		 const char *p, size_t n, uint32_t chain)
 {
-	uint32_t path = mt_index_node_path(idx, node);
+	uint32_t path = mt_index_trie(idx)->tn[node].path;
 	if (path == MT_NONE)
 		return 0;
 	if (s->nf == s->capf) {
@@ -51,48 +52,108 @@ int mt_field_add(const struct mt_index *idx, struct match_scratch *s, uint32_t n
 	return 0;
 }
 
-static void ws(struct scan *c)
+static inline void ws(struct scan *c)
 {
-	while (c->pos < c->n) {
+	/* compact JSON (what nuage and AWS write) has none: one compare */
+	while (c->pos < c->n && (unsigned char)c->j[c->pos] <= ' ') {
 		char ch = c->j[c->pos];
 		if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r')
-			return;
+			return; /* a control character: the caller fails on it */
 		c->pos++;
 	}
+}
+
+static inline uint64_t zero_byte(uint64_t v)
+{
+	return (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
+}
+
+/* Index of the first '"' or '\\' (or control character when ctrl) at or
+ * after i, or n: eight bytes at a time. zero_byte's lowest set bit is
+ * always a real hit (false ones only follow a real one), so on a
+ * little-endian machine it gives the index directly. */
+static inline size_t plain_run(const char *p, size_t i, size_t n, int ctrl)
+{
+	while (i + 8 <= n) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		uint64_t m = zero_byte(v ^ 0x2222222222222222ull) | zero_byte(v ^ 0x5c5c5c5c5c5c5c5cull);
+		if (ctrl)
+			m |= (v - 0x2020202020202020ull) & ~v & 0x8080808080808080ull;
+		if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)(__builtin_ctzll(m) >> 3);
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	for (; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch == '"' || ch == '\\' || (ctrl && ch < 0x20))
+			break;
+	}
+	return i;
+}
+
+/* plain_run for a key: also says whether a '.' comes before the end. */
+static inline size_t key_run(const char *p, size_t i, size_t n, int ctrl, int *dot)
+{
+	while (i + 8 <= n) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		uint64_t m = zero_byte(v ^ 0x2222222222222222ull) | zero_byte(v ^ 0x5c5c5c5c5c5c5c5cull);
+		if (ctrl)
+			m |= (v - 0x2020202020202020ull) & ~v & 0x8080808080808080ull;
+		uint64_t d = zero_byte(v ^ 0x2e2e2e2e2e2e2e2eull);
+		if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			unsigned at = (unsigned)__builtin_ctzll(m);
+			*dot |= (d & ((1ull << at) - 1)) != 0;
+			return i + (at >> 3);
+#else
+			break;
+#endif
+		}
+		*dot |= d != 0;
+		i += 8;
+	}
+	for (; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch == '"' || ch == '\\' || (ctrl && ch < 0x20))
+			break;
+		*dot |= ch == '.';
+	}
+	return i;
 }
 
 /* The string at pos (an opening quote). Without escapes *out points into the
  * event; with them it is decoded at the end of the string buffer, which
  * advances only when keep is set (keys are decoded, used and dropped). */
-static int str(struct scan *c, const char **out, uint32_t *outn, int keep)
+static int str_escaped(struct scan *c, const char **out, uint32_t *outn, int keep, int *dot);
+
+static inline int str(struct scan *c, const char **out, uint32_t *outn, int keep, int *dot)
 {
-	size_t i = c->pos + 1, start = i;
-	if (c->trusted) {
-		const char *q = i < c->n ? memchr(c->j + i, '"', c->n - i) : NULL;
-		if (!q)
-			return -1;
-		if (!memchr(c->j + i, '\\', (size_t)(q - (c->j + i)))) {
-			*out = c->j + start;
-			*outn = (uint32_t)(q - (c->j + start));
-			c->pos = (size_t)(q - c->j) + 1;
-			return 0;
-		}
-	} else {
-		for (; i < c->n; i++) {
-			unsigned char ch = (unsigned char)c->j[i];
-			if (ch == '"') {
-				*out = c->j + start;
-				*outn = (uint32_t)(i - start);
-				c->pos = i + 1;
-				return 0;
-			}
-			if (ch == '\\')
-				break;
-			if (ch < 0x20)
-				return -1;
-		}
+	size_t start = c->pos + 1;
+	size_t i = dot ? key_run(c->j, start, c->n, !c->trusted, dot) : plain_run(c->j, start, c->n, !c->trusted);
+	if (i >= c->n)
+		return -1;
+	if (c->j[i] == '"') {
+		*out = c->j + start;
+		*outn = (uint32_t)(i - start);
+		c->pos = i + 1;
+		return 0;
 	}
-	/* escapes: decode (the decoded form is never longer than the raw one) */
+	if (c->j[i] != '\\')
+		return -1; /* a control character */
+	return str_escaped(c, out, outn, keep, dot);
+}
+
+/* The rare case: escapes, decoded (never longer than the raw form). */
+static int str_escaped(struct scan *c, const char **out, uint32_t *outn, int keep, int *dot)
+{
+	size_t i, start = c->pos + 1;
 	struct match_scratch *s = c->s;
 	char *o = s->sb + s->sblen;
 	size_t on = 0;
@@ -103,6 +164,8 @@ static int str(struct scan *c, const char **out, uint32_t *outn, int keep)
 			*outn = (uint32_t)on;
 			if (keep)
 				s->sblen += on;
+			if (dot)
+				*dot = memchr(o, '.', on) != NULL;
 			c->pos = i + 1;
 			return 0;
 		}
@@ -139,6 +202,72 @@ static int number(struct scan *c, const char **out, uint32_t *outn)
 	return 0;
 }
 
+/* Byte classes for skip_fast: 1 quote, 2 open, 3 close, 4 ends a scalar. */
+static const unsigned char CLS[256] = {
+	['"'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 3, [']'] = 3,
+	[','] = 4, [' '] = 4, ['\n'] = 4, ['\t'] = 4, ['\r'] = 4,
+};
+
+/* Skips the value at pos by brackets and quotes only (trusted events). */
+static int skip_fast(struct scan *c)
+{
+	const unsigned char *j = (const unsigned char *)c->j;
+	size_t i = c->pos, n = c->n;
+	int depth = 0;
+	do {
+		if (i >= n)
+			return -1;
+		switch (CLS[j[i]]) {
+		case 1:
+			for (i++;;) {
+				i = plain_run(c->j, i, n, 0);
+				if (i >= n)
+					return -1;
+				if (j[i] == '"')
+					break;
+				i += 2; /* a backslash and what it escapes */
+			}
+			i++;
+			break;
+		case 2:
+			depth++;
+			i++;
+			break;
+		case 3:
+			depth--;
+			i++;
+			break;
+		default:
+			if (depth == 0) { /* a scalar: up to the next delimiter */
+				size_t st = i;
+				while (i < n && CLS[j[i]] < 3)
+					i++;
+				if (i == st)
+					return -1;
+			} else {
+				/* inside a container: jump to the next quote or bracket */
+				while (i + 8 <= n) {
+					uint64_t v;
+					memcpy(&v, j + i, 8);
+					uint64_t m = zero_byte(v ^ 0x2222222222222222ull) | zero_byte(v ^ 0x7b7b7b7b7b7b7b7bull) |
+						     zero_byte(v ^ 0x7d7d7d7d7d7d7d7dull) | zero_byte(v ^ 0x5b5b5b5b5b5b5b5bull) |
+						     zero_byte(v ^ 0x5d5d5d5d5d5d5d5dull);
+					if (m)
+						break;
+					i += 8;
+				}
+				while (i < n && (!CLS[j[i]] || CLS[j[i]] == 4))
+					i++;
+			}
+			break;
+		}
+	} while (depth > 0);
+	if (depth < 0)
+		return -1;
+	c->pos = i;
+	return 0;
+}
+
 /* true, false or null at pos: its field type, or -1. */
 static int literal(struct scan *c)
 {
@@ -161,13 +290,15 @@ static int literal(struct scan *c)
 /* A scalar at pos; recorded at node when the node names a path. */
 static int scalar(struct scan *c, uint32_t node, uint32_t chain)
 {
-	int rec = node != MT_NONE && mt_index_node_path(c->idx, node) != MT_NONE;
+	int rec = node != MT_NONE && c->trie->tn[node].path != MT_NONE;
+	if (!rec && c->trusted)
+		return skip_fast(c);
 	const char *p = NULL;
 	uint32_t n = 0;
 	int type;
 	char ch = c->j[c->pos];
 	if (ch == '"') {
-		if (str(c, &p, &n, rec))
+		if (str(c, &p, &n, rec, NULL))
 			return -1;
 		type = MT_F_STR;
 	} else if (ch == 't' || ch == 'f' || ch == 'n') {
@@ -181,62 +312,27 @@ static int scalar(struct scan *c, uint32_t node, uint32_t chain)
 	return rec ? mt_field_add(c->idx, c->s, node, (uint8_t)type, p, n, chain) : 0;
 }
 
-/* Skips the value at pos by brackets and quotes only (trusted events). */
-static int skip_fast(struct scan *c)
+/* Trie node of a key (split at '.', when it has one), or MT_NONE. */
+static uint32_t walk(const struct mt_trie *t, uint32_t node, const char *k, size_t n, int dot)
 {
-	int depth = 0;
-	size_t i = c->pos;
-	do {
-		if (i >= c->n)
-			return -1;
-		char ch = c->j[i];
-		if (ch == '"') {
-			for (i++;; i++) {
-				const char *q = i < c->n ? memchr(c->j + i, '"', c->n - i) : NULL;
-				if (!q)
-					return -1;
-				size_t k = (size_t)(q - c->j), bs = 0;
-				while (k - bs > i && c->j[k - bs - 1] == '\\')
-					bs++;
-				i = k;
-				if (!(bs & 1))
-					break;
-			}
-			i++;
-		} else if (ch == '{' || ch == '[') {
-			depth++;
-			i++;
-		} else if (ch == '}' || ch == ']') {
-			depth--;
-			i++;
-		} else if (depth == 0) {
-			size_t st = i;
-			while (i < c->n && c->j[i] != ',' && c->j[i] != '}' && c->j[i] != ']' && c->j[i] != ' ' &&
-			       c->j[i] != '\n' && c->j[i] != '\t' && c->j[i] != '\r')
-				i++;
-			if (i == st)
-				return -1;
-		} else {
-			i++;
+	if (!dot)
+		return mt_trie_child(t, node, k, n);
+	for (;;) {
+		size_t seg = 0;
+		for (; seg + 8 <= n; seg += 8) {
+			uint64_t v;
+			memcpy(&v, k + seg, 8);
+			if (zero_byte(v ^ 0x2e2e2e2e2e2e2e2eull))
+				break;
 		}
-	} while (depth > 0);
-	if (depth < 0)
-		return -1;
-	c->pos = i;
-	return 0;
-}
-
-/* Trie node of a key (split at '.'), or MT_NONE. */
-static uint32_t walk(const struct mt_index *idx, uint32_t node, const char *k, size_t n)
-{
-	size_t start = 0;
-	for (size_t i = 0; i <= n && node != MT_NONE; i++) {
-		if (i < n && k[i] != '.')
-			continue;
-		node = mt_index_child(idx, node, k + start, i - start);
-		start = i + 1;
+		while (seg < n && k[seg] != '.')
+			seg++;
+		node = mt_trie_child(t, node, k, seg);
+		if (seg == n || node == MT_NONE)
+			return node;
+		k += seg + 1;
+		n -= seg + 1;
 	}
-	return node;
 }
 
 static int push(struct scan *c, int *top, uint32_t node, uint32_t chain, int is_array, int dead)
@@ -282,8 +378,7 @@ static int value(struct scan *c, int *top, uint32_t node, uint32_t chain, struct
 	int alive = node != MT_NONE;
 	if (ch == '{' || ch == '[') {
 		int is_array = ch == '[';
-		int wanted = alive && (mt_index_node_has_children(c->idx, node) ||
-				       (is_array && mt_index_node_path(c->idx, node) != MT_NONE));
+		int wanted = alive && (c->trie->tn[node].nkid > 0 || (is_array && c->trie->tn[node].path != MT_NONE));
 		if (!wanted)
 			return pass_over(c, top, is_array);
 		if (arr) { /* an element of an array: a new membership */
@@ -332,7 +427,8 @@ static int run(struct scan *c, uint32_t root, int root_array)
 				return -1;
 			const char *k;
 			uint32_t kn;
-			if (str(c, &k, &kn, 0))
+			int dot = 0;
+			if (str(c, &k, &kn, 0, &dot))
 				return -1;
 			ws(c);
 			if (c->pos >= c->n || c->j[c->pos] != ':')
@@ -342,7 +438,7 @@ static int run(struct scan *c, uint32_t root, int root_array)
 			if (c->pos >= c->n)
 				return -1;
 			if (node != MT_NONE)
-				node = walk(c->idx, node, k, kn);
+				node = walk(c->trie, node, k, kn, dot);
 			if (value(c, &top, node, fr->chain, NULL))
 				return -1;
 		} else if (value(c, &top, node, fr->chain, fr->dead ? NULL : fr)) {
@@ -366,7 +462,7 @@ int mt_event_scan(const struct mt_index *idx, const char *json, size_t len, unsi
 	if (!json || len > MATCH_MAX_EVENT)
 		return -1;
 	reserve_strings(s, len);
-	struct scan c = {idx, s, json, len, 0, (flags & MATCH_EV_TRUSTED) != 0, 0};
+	struct scan c = {idx, mt_index_trie(idx), s, json, len, 0, (flags & MATCH_EV_TRUSTED) != 0, 0};
 	return run(&c, 0, 0);
 }
 
@@ -397,13 +493,13 @@ void mt_attrs_scan(const struct mt_index *idx, const struct match_attr *a, size_
 	for (size_t i = 0; i < n; i++) {
 		if (!a[i].name || !a[i].type || (!a[i].value && a[i].value_len))
 			continue;
-		uint32_t node = walk(idx, 0, a[i].name, a[i].name_len);
+		uint32_t node = walk(mt_index_trie(idx), 0, a[i].name, a[i].name_len, 1);
 		if (node == MT_NONE)
 			continue;
 		const char *v = a[i].value ? a[i].value : "";
 		if (starts(a[i].type, "String.Array") || starts(a[i].type, "Number.Array")) {
 			/* a JSON array; each element is one value of the attribute */
-			struct scan c = {idx, s, v, a[i].value_len, 0, 0, 0};
+			struct scan c = {idx, mt_index_trie(idx), s, v, a[i].value_len, 0, 0, 0};
 			uint32_t nf = s->nf;
 			if (run(&c, node, 1))
 				drop_fields(s, nf); /* a malformed array has no values */

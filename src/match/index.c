@@ -30,16 +30,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PF_STR 1u  /* exact strings in the hash */
+#define PF_STR 1u  /* exact strings (small list or hash) */
 #define PF_NUM 2u  /* numbers by value (hash or numeric matchers) */
 #define PF_RAW 4u  /* numbers by text */
 #define PF_IP 8u   /* IP literals in the hash */
 #define PF_LIT 16u /* true/false/null */
-
-struct mt_tnode {
-	uint32_t path;
-	uint32_t nchild;
-};
+#define PF_EIC 32u /* equals-ignore-case: the folded string in the hash */
+#define SMALL 16   /* up to this many children / exact strings: a list beats a hash */
 
 struct mt_child {
 	uint64_t h;
@@ -55,14 +52,19 @@ struct mt_exact {
 	uint8_t tag;
 };
 
+/* A non-exact matcher and the condition it serves. Equal matchers of one
+ * path sit next to each other; the first of such a run carries its length
+ * (others 0), so each distinct matcher runs once per field. */
 struct mt_other {
 	const struct mt_mv *mv;
 	uint32_t cond;
+	uint32_t run;
 };
 
 struct mt_ipath {
-	uint32_t off, n; /* into others */
+	uint32_t off, n;         /* into others */
 	uint32_t flags;
+	uint32_t small, nsmall;  /* into smalls: the exact strings, when few */
 };
 
 struct mt_ikey {
@@ -76,9 +78,8 @@ struct mt_isub {
 };
 
 struct mt_index {
+	struct mt_trie trie; /* first: match_int.h's inline lookups see it */
 	struct arena mem;
-	struct mt_tnode *tn;
-	uint32_t ntn;
 	struct mt_child *child;
 	uint32_t child_mask;
 	struct mt_ipath *paths;
@@ -86,6 +87,7 @@ struct mt_index {
 	struct mt_other *others;
 	struct mt_exact *exact;
 	uint32_t exact_mask;
+	struct mt_word *smalls; /* child = index of its exact entry */
 	uint32_t *lists;
 	struct mt_ikey *keys;
 	uint32_t nkeys;
@@ -126,26 +128,23 @@ static uint32_t pow2_above(uint64_t n)
 	return c;
 }
 
-uint32_t mt_index_child(const struct mt_index *idx, uint32_t node, const char *seg, size_t n)
+/* The hash behind nodes with many children (build time, and lookups that
+ * mt_trie_child hands over). */
+static uint32_t child_hashed(const struct mt_index *idx, uint32_t node, const char *seg, size_t n)
 {
 	uint64_t h = hbytes(seg, n, node);
 	for (uint32_t i = (uint32_t)h & idx->child_mask;; i = (i + 1) & idx->child_mask) {
 		const struct mt_child *e = &idx->child[i];
 		if (!e->child)
 			return MT_NONE;
-		if (e->h == h && e->parent == node && e->n == n && !memcmp(e->seg, seg, n))
+		if (e->h == h && e->parent == node && e->n == n && mt_eq(e->seg, seg, n))
 			return e->child;
 	}
 }
 
-uint32_t mt_index_node_path(const struct mt_index *idx, uint32_t node)
+uint32_t mt_trie_child_hashed(const struct mt_trie *t, uint32_t node, const char *seg, size_t n)
 {
-	return idx->tn[node].path;
-}
-
-int mt_index_node_has_children(const struct mt_index *idx, uint32_t node)
-{
-	return idx->tn[node].nchild > 0;
+	return child_hashed((const struct mt_index *)t, node, seg, n);
 }
 
 static uint32_t trie_insert(struct mt_index *idx, const struct mt_str *path)
@@ -157,12 +156,12 @@ static uint32_t trie_insert(struct mt_index *idx, const struct mt_str *path)
 			continue;
 		const char *seg = path->p + start;
 		size_t n = i - start;
-		uint32_t next = mt_index_child(idx, node, seg, n);
+		uint32_t next = child_hashed(idx, node, seg, n);
 		if (next == MT_NONE) {
-			next = idx->ntn++;
-			idx->tn[next].path = MT_NONE;
-			idx->tn[next].nchild = 0;
-			idx->tn[node].nchild++;
+			next = idx->trie.ntn++;
+			idx->trie.tn[next].path = MT_NONE;
+			idx->trie.tn[next].nkid = 0;
+			idx->trie.tn[node].nkid++;
 			uint64_t h = hbytes(seg, n, node);
 			uint32_t j = (uint32_t)h & idx->child_mask;
 			while (idx->child[j].child)
@@ -172,14 +171,16 @@ static uint32_t trie_insert(struct mt_index *idx, const struct mt_str *path)
 		node = next;
 		start = i + 1;
 	}
-	if (idx->tn[node].path == MT_NONE)
-		idx->tn[node].path = idx->npaths++;
-	return idx->tn[node].path;
+	if (idx->trie.tn[node].path == MT_NONE)
+		idx->trie.tn[node].path = idx->npaths++;
+	return idx->trie.tn[node].path;
 }
 
+/* Kinds answered by one hash probe (equals-ignore-case through the
+ * case-folded value). */
 static int is_exact(uint8_t kind)
 {
-	return kind <= MT_IP;
+	return kind <= MT_IP || kind == MT_EIC;
 }
 
 /* The hash key of an exact matcher: tag and bytes. */
@@ -199,6 +200,9 @@ static void exact_key(const struct mt_mv *mv, uint8_t *tag, const void **k, uint
 	case MT_IP:
 		*tag = 'I', *k = mv->ip_lo, *n = mv->ip_len;
 		return;
+	case MT_EIC:
+		*tag = 'E', *k = mv->s.p, *n = mv->s.n;
+		return;
 	default:
 		*tag = mv->kind == MT_TRUE ? 'T' : mv->kind == MT_FALSE ? 'F' : 'Z';
 		*k = "", *n = 0;
@@ -213,9 +217,127 @@ static uint32_t exact_slot(const struct mt_index *idx, uint32_t path, uint8_t ta
 	*hout = h;
 	for (uint32_t i = (uint32_t)h & idx->exact_mask;; i = (i + 1) & idx->exact_mask) {
 		const struct mt_exact *e = &idx->exact[i];
-		if (!e->cnt || (e->h == h && e->path == path && e->tag == tag && e->n == n && !memcmp(e->k, k, n)))
+		if (!e->cnt || (e->h == h && e->path == path && e->tag == tag && e->n == n && mt_eq(e->k, k, n)))
 			return i;
 	}
+}
+
+static int cmp_bytes(const struct mt_str *a, const struct mt_str *b)
+{
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	return a->n ? memcmp(a->p, b->p, a->n) : 0;
+}
+
+static int cmp_num(double a, double b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* A total order on matchers in which equal ones (same kind, same operands)
+ * compare 0. */
+static int mv_cmp(const struct mt_mv *a, const struct mt_mv *b)
+{
+	int r;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	switch (a->kind) {
+	case MT_NUMERIC:
+		if ((r = cmp_num(a->lo, b->lo)) || (r = cmp_num(a->hi, b->hi)))
+			return r;
+		return (a->lo_open - b->lo_open) * 2 + (a->hi_open - b->hi_open);
+	case MT_CIDR:
+		if (a->ip_len != b->ip_len)
+			return a->ip_len < b->ip_len ? -1 : 1;
+		if ((r = memcmp(a->ip_lo, b->ip_lo, a->ip_len)))
+			return r;
+		return memcmp(a->ip_hi, b->ip_hi, a->ip_len);
+	case MT_EXISTS:
+		return 0;
+	case MT_AB_NUM:
+	case MT_AB_STR:
+	case MT_AB_PREFIX:
+	case MT_AB_SUFFIX:
+	case MT_AB_EIC:
+	case MT_AB_WILDCARD:
+		if (a->n != b->n)
+			return a->n < b->n ? -1 : 1;
+		for (uint32_t i = 0; i < a->n; i++) {
+			r = a->kind == MT_AB_NUM ? cmp_num(a->nums[i], b->nums[i]) : cmp_bytes(&a->set[i], &b->set[i]);
+			if (r)
+				return r;
+		}
+		return 0;
+	default: /* one string: prefix, suffix, equals-ignore-case, wildcard */
+		return cmp_bytes(&a->s, &b->s);
+	}
+}
+
+static int cmp_other(const void *a, const void *b)
+{
+	const struct mt_other *x = a, *y = b;
+	int r = mv_cmp(x->mv, y->mv);
+	return r ? r : x->cond < y->cond ? -1 : x->cond > y->cond;
+}
+
+static void group_others(struct mt_index *idx)
+{
+	for (uint32_t p = 0; p < idx->npaths; p++) {
+		struct mt_other *o = idx->others + idx->paths[p].off;
+		uint32_t n = idx->paths[p].n;
+		if (n > 1)
+			qsort(o, n, sizeof *o, cmp_other);
+		for (uint32_t k = 0; k < n;) {
+			uint32_t j = k + 1;
+			while (j < n && !mv_cmp(o[k].mv, o[j].mv))
+				j++;
+			o[k].run = j - k;
+			k = j;
+		}
+	}
+}
+
+/* Nodes with few children, and paths with few exact strings, get them as
+ * word lists (see mt_trie_child); the rest keep using the hashes. */
+static void lay_out_lists(struct mt_index *idx)
+{
+	struct mt_trie *t = &idx->trie;
+	uint32_t *fill = xcalloc(t->ntn + idx->npaths + 1, sizeof *fill);
+	uint32_t off = 0;
+	for (uint32_t i = 0; i < t->ntn; i++) {
+		t->tn[i].kid = off;
+		if (t->tn[i].nkid <= MT_SMALL)
+			off += t->tn[i].nkid;
+	}
+	t->kids = arena_alloc(&idx->mem, sizeof *t->kids * (off ? off : 1));
+	for (uint32_t i = 0; i <= idx->child_mask; i++) {
+		const struct mt_child *e = &idx->child[i];
+		struct mt_tnode *parent = &t->tn[e->parent];
+		if (e->child && parent->nkid <= MT_SMALL)
+			t->kids[parent->kid + fill[e->parent]++] = (struct mt_word){mt_word8(e->seg, e->n), e->seg, e->n, e->child};
+	}
+	/* exact strings per path */
+	uint32_t *count = fill + t->ntn;
+	memset(count, 0, sizeof *count * idx->npaths);
+	for (uint32_t i = 0; i <= idx->exact_mask; i++)
+		if (idx->exact[i].cnt && idx->exact[i].tag == 'S')
+			count[idx->exact[i].path]++;
+	off = 0;
+	for (uint32_t p = 0; p < idx->npaths; p++) {
+		idx->paths[p].small = off;
+		idx->paths[p].nsmall = 0;
+		if (count[p] <= MT_SMALL)
+			off += count[p];
+	}
+	idx->smalls = arena_alloc(&idx->mem, sizeof *idx->smalls * (off ? off : 1));
+	for (uint32_t i = 0; i <= idx->exact_mask; i++) {
+		const struct mt_exact *e = &idx->exact[i];
+		if (!e->cnt || e->tag != 'S' || count[e->path] > MT_SMALL)
+			continue;
+		struct mt_ipath *ip = &idx->paths[e->path];
+		idx->smalls[ip->small + ip->nsmall++] = (struct mt_word){mt_word8(e->k, e->n), e->k, e->n, i};
+	}
+	free(fill);
 }
 
 struct mt_index *mt_index_build(const match_pattern *const *pats, const char *const *ids, uint32_t n)
@@ -240,10 +362,9 @@ struct mt_index *mt_index_build(const match_pattern *const *pats, const char *co
 	}
 	idx->ids = ids;
 	idx->nrules = n;
-	idx->tn = arena_alloc(&idx->mem, sizeof *idx->tn * nseg);
-	idx->tn[0].path = MT_NONE;
-	idx->tn[0].nchild = 0;
-	idx->ntn = 1;
+	idx->trie.tn = arena_zalloc(&idx->mem, sizeof *idx->trie.tn * nseg);
+	idx->trie.tn[0].path = MT_NONE;
+	idx->trie.ntn = 1;
 	uint32_t ccap = pow2_above(nseg);
 	idx->child = arena_zalloc(&idx->mem, sizeof *idx->child * ccap);
 	idx->child_mask = ccap - 1;
@@ -302,7 +423,12 @@ struct mt_index *mt_index_build(const match_pattern *const *pats, const char *co
 					pairs[2 * npairs] = slot;
 					pairs[2 * npairs + 1] = cond;
 					npairs++;
-					ip->flags |= tag == 'S' ? PF_STR : tag == 'N' ? PF_NUM : tag == 'R' ? PF_RAW : tag == 'I' ? PF_IP : PF_LIT;
+					ip->flags |= tag == 'S'   ? PF_STR
+						     : tag == 'N' ? PF_NUM
+						     : tag == 'R' ? PF_RAW
+						     : tag == 'I' ? PF_IP
+						     : tag == 'E' ? PF_EIC
+								  : PF_LIT;
 				}
 				for (uint32_t m = 0; m < key->nmv; m++)
 					if (key->mv[m].kind == MT_CIDR)
@@ -343,9 +469,11 @@ struct mt_index *mt_index_build(const match_pattern *const *pats, const char *co
 		for (uint32_t m = 0; m < ik->k->nmv; m++) {
 			const struct mt_mv *mv = &ik->k->mv[m];
 			if (mv->kind != MT_ABSENT && !is_exact(mv->kind))
-				idx->others[ip->off + ip->n++] = (struct mt_other){mv, cond};
+				idx->others[ip->off + ip->n++] = (struct mt_other){mv, cond, 0};
 		}
 	}
+	group_others(idx);
+	lay_out_lists(idx);
 	return idx;
 }
 
@@ -439,13 +567,47 @@ static inline void hit(const struct mt_index *idx, struct match_scratch *s, uint
 		s->cand[(*ncand)++] = sb;
 }
 
+static void hit_all(const struct mt_index *idx, struct match_scratch *s, const struct mt_exact *e, uint32_t *ncand)
+{
+	for (uint32_t i = 0; i < e->cnt; i++)
+		hit(idx, s, idx->lists[e->off + i], ncand);
+}
+
 static void probe(const struct mt_index *idx, struct match_scratch *s, uint32_t path, uint8_t tag, const void *k,
 		  uint32_t n, uint32_t *ncand)
 {
 	uint64_t h;
-	const struct mt_exact *e = &idx->exact[exact_slot(idx, path, tag, k, n, &h)];
-	for (uint32_t i = 0; i < e->cnt; i++)
-		hit(idx, s, idx->lists[e->off + i], ncand);
+	hit_all(idx, s, &idx->exact[exact_slot(idx, path, tag, k, n, &h)], ncand);
+}
+
+/* An exact string: through the path's word list when it has one. */
+static void probe_str(const struct mt_index *idx, struct match_scratch *s, const struct mt_ipath *pp,
+		      const struct mt_field *f, uint32_t *ncand)
+{
+	if (!pp->nsmall) {
+		probe(idx, s, f->path, 'S', f->s, f->n, ncand);
+		return;
+	}
+	uint64_t w = mt_word8(f->s, f->n);
+	const struct mt_word *k = idx->smalls + pp->small;
+	for (uint32_t i = 0; i < pp->nsmall; i++) {
+		if (mt_word_eq(&k[i], w, f->s, f->n)) {
+			hit_all(idx, s, &idx->exact[k[i].child], ncand);
+			return;
+		}
+	}
+}
+
+/* The case-folded form of a string field, in the scratch's fold buffer
+ * (grown, rarely, to the longest string seen). */
+static size_t fold_field(struct match_scratch *s, const struct mt_field *f)
+{
+	size_t need = (size_t)f->n * 3 + 4;
+	if (need > s->foldcap) {
+		s->foldcap = need < 256 ? 256 : need;
+		s->fold = xrealloc(s->fold, s->foldcap);
+	}
+	return mt_fold_str(f->s, f->n, s->fold);
 }
 
 /* Two fields may be used together unless they sit in different elements
@@ -576,9 +738,13 @@ size_t mt_index_match(const struct mt_index *idx, struct match_scratch *s, int f
 		switch (f->type) {
 		case MT_F_STR:
 			if (pp->flags & PF_STR)
-				probe(idx, s, f->path, 'S', f->s, f->n, &ncand);
+				probe_str(idx, s, pp, f, &ncand);
 			if ((pp->flags & PF_IP) && mt_field_ip(f))
 				probe(idx, s, f->path, 'I', f->ipb, f->ip_len, &ncand);
+			if (pp->flags & PF_EIC) {
+				size_t fn = fold_field(s, f);
+				probe(idx, s, f->path, 'E', s->fold, (uint32_t)fn, &ncand);
+			}
 			break;
 		case MT_F_NUM:
 			if ((pp->flags & PF_NUM) && mt_field_num(f)) {
@@ -595,9 +761,10 @@ size_t mt_index_match(const struct mt_index *idx, struct match_scratch *s, int f
 			break;
 		}
 		const struct mt_other *o = idx->others + pp->off;
-		for (uint32_t k = 0; k < pp->n; k++)
-			if (s->cond_stamp[o[k].cond] != s->gen && mt_mv_eval(o[k].mv, f))
-				hit(idx, s, o[k].cond, &ncand);
+		for (uint32_t k = 0; k < pp->n; k += o[k].run)
+			if (mt_mv_eval(o[k].mv, f))
+				for (uint32_t j = k; j < k + o[k].run; j++)
+					hit(idx, s, o[j].cond, &ncand);
 	}
 	size_t nids = 0;
 	for (uint32_t pass = 0; pass < 2; pass++) {

@@ -20,6 +20,7 @@
 #include "match/match.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #define MT_NONE UINT32_MAX
 
@@ -160,6 +161,8 @@ struct match_scratch {
 	uint32_t nch, capch;
 	char *sb;
 	size_t sblen, sbcap;
+	char *fold; /* one case-folded field value (index.c) */
+	size_t foldcap;
 	uint8_t any_member;
 	uint64_t budget;
 	struct mt_frame stack[MATCH_MAX_EVENT_DEPTH + 2];
@@ -169,6 +172,96 @@ struct match_scratch {
 #define MT_MAX_CHAINS 65536
 #define MT_DFS_BUDGET 200000 /* consistency-search steps per event */
 
+/* ---- the path trie (index.c builds it; the scanner reads it inline) ---- */
+
+/* A short byte string with its first 8 bytes as a word, so most unequal
+ * strings are told apart by length and one integer compare. */
+struct mt_word {
+	uint64_t w;
+	const char *p;
+	uint32_t n;
+	uint32_t child; /* trie child node, or exact-table entry */
+};
+
+struct mt_tnode {
+	uint32_t path; /* path id, MT_NONE if no rule names this exact path */
+	uint32_t nkid;
+	uint32_t kid;  /* first child in kids (nodes with few children) */
+};
+
+#define MT_SMALL 16 /* up to this many children (or exact strings): a list */
+
+struct mt_trie {
+	struct mt_tnode *tn;
+	uint32_t ntn;
+	struct mt_word *kids;
+};
+
+/* The first min(n, 8) bytes as a word (zero above them), without a loop:
+ * short strings are read as two overlapping loads. Build and lookup use
+ * this same function, so the byte order of the word does not matter. */
+static inline uint64_t mt_word8(const char *p, size_t n)
+{
+	uint64_t w = 0;
+	if (n >= 8) {
+		memcpy(&w, p, 8);
+	} else if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		w = lo | (uint64_t)hi << (8 * (n - 4));
+	} else if (n > 0) {
+		const unsigned char *b = (const unsigned char *)p;
+		w = b[0] | (uint64_t)b[n / 2] << (8 * (n / 2)) | (uint64_t)b[n - 1] << (8 * (n - 1));
+	}
+	return w;
+}
+
+/* Equality of short byte strings without a call into libc. */
+static inline int mt_eq(const char *a, const char *b, size_t n)
+{
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		uint64_t x, y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+	}
+	while (n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+static inline int mt_word_eq(const struct mt_word *k, uint64_t w, const char *p, size_t n)
+{
+	return k->n == n && k->w == w && (n <= 8 || mt_eq(k->p + 8, p + 8, n - 8));
+}
+
+uint32_t mt_trie_child_hashed(const struct mt_trie *t, uint32_t node, const char *seg, size_t n);
+
+/* Child of node for one path segment, or MT_NONE. */
+static inline uint32_t mt_trie_child(const struct mt_trie *t, uint32_t node, const char *seg, size_t n)
+{
+	const struct mt_tnode *nd = &t->tn[node];
+	if (nd->nkid > MT_SMALL)
+		return mt_trie_child_hashed(t, node, seg, n);
+	const struct mt_word *k = t->kids + nd->kid;
+	uint64_t w = 0;
+	int have_w = 0;
+	for (uint32_t i = 0; i < nd->nkid; i++) {
+		if (k[i].n != n)
+			continue; /* most keys an event has are told apart here */
+		if (!have_w) {
+			w = mt_word8(seg, n);
+			have_w = 1;
+		}
+		if (mt_word_eq(&k[i], w, seg, n))
+			return k[i].child;
+	}
+	return MT_NONE;
+}
+
 /* ---- index.c ---- */
 
 /* Builds an index over n patterns (ids[i] names pats[i]); the index keeps
@@ -177,12 +270,11 @@ struct mt_index *mt_index_build(const match_pattern *const *pats, const char *co
 void mt_index_free(struct mt_index *idx);
 /* Readies the scratch for one event on idx (new generation, sizes). */
 void mt_scratch_bind(struct match_scratch *s, const struct mt_index *idx);
-/* Trie: child of node for one path segment, or MT_NONE. */
-uint32_t mt_index_child(const struct mt_index *idx, uint32_t node, const char *seg, size_t n);
-/* Path id at a trie node (MT_NONE if no rule names this exact path) and
- * whether the node has children. */
-uint32_t mt_index_node_path(const struct mt_index *idx, uint32_t node);
-int mt_index_node_has_children(const struct mt_index *idx, uint32_t node);
+/* The index's trie (its first member). */
+static inline const struct mt_trie *mt_index_trie(const struct mt_index *idx)
+{
+	return (const struct mt_trie *)idx;
+}
 /* Runs the rules over the fields in s; fills s->ids, returns their count
  * (stops at the first when first_only). */
 size_t mt_index_match(const struct mt_index *idx, struct match_scratch *s, int first_only);

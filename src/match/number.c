@@ -87,8 +87,47 @@ static size_t normalize(const char *p, size_t n, char *dig, size_t cap, long *e,
 	return total;
 }
 
+/* Plain decimals of at most 15 significant digits and no exponent (most
+ * numbers in events): mantissa / 10^k is exact in both operands, so the
+ * division rounds correctly, and such a number is always comparable. */
+static int fast_decimal(const char *p, size_t n, double *out)
+{
+	static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+				       1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	size_t i = 0;
+	int neg = 0, digits = 0, frac = -1;
+	uint64_t m = 0;
+	if (i < n && p[i] == '-')
+		neg = 1, i++;
+	if (i >= n || p[i] < '0' || p[i] > '9')
+		return 0;
+	for (; i < n; i++) {
+		char ch = p[i];
+		if (ch == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (ch < '0' || ch > '9')
+			return 0;
+		if (m || ch != '0')
+			digits++;
+		if (digits > 15)
+			return 0;
+		m = m * 10 + (uint64_t)(ch - '0');
+		if (frac >= 0)
+			frac++;
+	}
+	if (frac == 0 || frac > 22 || (p[neg] == '0' && n > (size_t)neg + 1 && p[neg + 1] != '.'))
+		return 0; /* "1." or a leading zero: leave it to the full parser */
+	double d = (double)m / pow10[frac < 0 ? 0 : frac];
+	*out = neg ? -d : d;
+	return 1;
+}
+
 int mt_number(const char *p, size_t n, double *out)
 {
+	if (fast_decimal(p, n, out))
+		return 1;
 	if (!mt_is_json_number(p, n))
 		return -1;
 	char buf[1100];

@@ -43,6 +43,7 @@ void match_scratch_free(match_scratch *s)
 	free(s->f);
 	free(s->ch);
 	free(s->sb);
+	free(s->fold);
 	free(s);
 }
 

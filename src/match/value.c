@@ -38,17 +38,17 @@ int mt_field_ip(struct mt_field *f)
 
 static int str_eq(const char *a, size_t an, const struct mt_str *b)
 {
-	return an == b->n && !memcmp(a, b->p, an);
+	return an == b->n && mt_eq(a, b->p, an);
 }
 
 static int has_prefix(const char *a, size_t an, const struct mt_str *b)
 {
-	return an >= b->n && !memcmp(a, b->p, b->n);
+	return an >= b->n && mt_eq(a, b->p, b->n);
 }
 
 static int has_suffix(const char *a, size_t an, const struct mt_str *b)
 {
-	return an >= b->n && !memcmp(a + an - b->n, b->p, b->n);
+	return an >= b->n && mt_eq(a + an - b->n, b->p, b->n);
 }
 
 static int in_range(const struct mt_mv *mv, double d)

@@ -7,6 +7,7 @@
 #include "match/match_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 TEST(match_parts_numbers)
@@ -187,4 +188,23 @@ TEST(match_parts_array_consistency)
 	CHECK_INT(test("{\"bar\": [{\"exists\": false}, \"1\"]}", "{\"bar\": \"1\"}"), 1);
 	CHECK_INT(test("{\"bar\": [{\"exists\": false}, \"1\"]}", "{\"foo\": \"1\"}"), 1);
 	CHECK_INT(test("{\"bar\": [{\"exists\": false}, \"1\"]}", "{\"bar\": \"2\"}"), 0);
+}
+
+TEST(match_parts_number_fast_path)
+{
+	/* the plain-decimal shortcut agrees with strtod and refuses non-JSON */
+	static const char *ok[] = {"0", "-0", "7", "819.75", "-12.5", "0.000001", "123456789012345", "1.23456789012345",
+				   "999999999999999.9"};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		double d = -1;
+		CHECK(mt_number(ok[i], strlen(ok[i]), &d) >= 0);
+		char buf[64];
+		snprintf(buf, sizeof buf, "%s", ok[i]);
+		CHECK(d == strtod(buf, NULL));
+	}
+	static const char *bad[] = {".5", "5.", "01", "-", "1.2.3", "--1", "1e", "0x1"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		double d;
+		CHECK_INT(mt_number(bad[i], strlen(bad[i]), &d), -1);
+	}
 }
