@@ -73,8 +73,15 @@ uint32_t mt_fold(uint32_t cp)
 size_t mt_fold_str(const char *p, size_t n, char *out)
 {
 	size_t i = 0, o = 0;
-	while (i < n)
+	while (i < n) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch < 0x80) { /* ASCII, most of what is folded */
+			out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+			i++;
+			continue;
+		}
 		o += mt_utf8_put(mt_fold(mt_utf8_next(p, n, &i)), out + o);
+	}
 	return o;
 }
 

@@ -376,6 +376,14 @@ static int value(struct scan *c, int *top, uint32_t node, uint32_t chain, struct
 {
 	char ch = c->j[c->pos];
 	int alive = node != MT_NONE;
+	if (ch == '"' && c->trusted && (!alive || c->trie->tn[node].path == MT_NONE)) {
+		/* the commonest case: a string nobody reads */
+		size_t i = plain_run(c->j, c->pos + 1, c->n, 0);
+		if (i < c->n && c->j[i] == '"') {
+			c->pos = i + 1;
+			return 0;
+		}
+	}
 	if (ch == '{' || ch == '[') {
 		int is_array = ch == '[';
 		int wanted = alive && (c->trie->tn[node].nkid > 0 || (is_array && c->trie->tn[node].path != MT_NONE));
@@ -391,60 +399,108 @@ static int value(struct scan *c, int *top, uint32_t node, uint32_t chain, struct
 	return scalar(c, node, chain);
 }
 
+/* A member's value at c->pos that is not the plain-string fast path. */
+static int slow_value(struct scan *c, int *top, uint32_t node, uint32_t chain, struct mt_frame *arr, size_t *pos)
+{
+	c->pos = *pos;
+	int rc = value(c, top, node, chain, arr);
+	*pos = c->pos;
+	return rc;
+}
+
+/* The members of the container on top of the stack, until it closes or a
+ * member opens a container of its own (then the loop moves to that one).
+ * The cursor lives in a local here (the hot loop); helpers that need the
+ * struct get it synced. Plain keys and plain string values — almost all
+ * of an event — are handled inline. */
 static int run(struct scan *c, uint32_t root, int root_array)
 {
 	struct match_scratch *s = c->s;
+	const char *j = c->j;
+	const size_t n = c->n;
+	const int ctrl = !c->trusted;
+	const struct mt_tnode *tn = c->trie->tn;
 	int top = -1;
 	ws(c);
-	if (c->pos >= c->n || c->j[c->pos] != (root_array ? '[' : '{'))
+	if (c->pos >= n || j[c->pos] != (root_array ? '[' : '{'))
 		return -1;
 	if (push(c, &top, root, 0, root_array, 0))
 		return -1;
+	size_t pos = c->pos;
+#define SKIP_WS()                                                                                     \
+	while (pos < n && (unsigned char)j[pos] <= ' ' &&                                             \
+	       (j[pos] == ' ' || j[pos] == '\n' || j[pos] == '\t' || j[pos] == '\r'))                     \
+		pos++
 	while (top >= 0) {
 		struct mt_frame *fr = &s->stack[top];
-		char close = fr->is_array ? ']' : '}';
-		ws(c);
-		if (c->pos >= c->n)
-			return -1;
-		char ch = c->j[c->pos];
-		if (ch == close) {
-			c->pos++;
-			top--;
-			continue;
-		}
-		if (!fr->first) {
-			if (ch != ',')
+		const char close = fr->is_array ? ']' : '}';
+		const uint32_t node0 = fr->dead ? MT_NONE : fr->node;
+		const int at = top;
+		while (top == at) {
+			SKIP_WS();
+			if (pos >= n)
 				return -1;
-			c->pos++;
-			ws(c);
-			if (c->pos >= c->n || c->j[c->pos] == close)
-				return -1;
-		}
-		fr->first = 0;
-		uint32_t node = fr->dead ? MT_NONE : fr->node;
-		if (!fr->is_array) {
-			if (c->j[c->pos] != '"')
+			if (j[pos] == close) {
+				pos++;
+				top--;
+				break;
+			}
+			if (!fr->first) {
+				if (j[pos] != ',')
+					return -1;
+				pos++;
+				SKIP_WS();
+				if (pos >= n || j[pos] == close)
+					return -1;
+			}
+			fr->first = 0;
+			if (fr->is_array) {
+				if (slow_value(c, &top, node0, fr->chain, fr->dead ? NULL : fr, &pos))
+					return -1;
+				continue;
+			}
+			/* the key */
+			if (j[pos] != '"')
 				return -1;
 			const char *k;
 			uint32_t kn;
 			int dot = 0;
-			if (str(c, &k, &kn, 0, &dot))
+			size_t ke = key_run(j, pos + 1, n, ctrl, &dot);
+			if (ke < n && j[ke] == '"') {
+				k = j + pos + 1;
+				kn = (uint32_t)(ke - pos - 1);
+				pos = ke + 1;
+			} else {
+				c->pos = pos;
+				if (str(c, &k, &kn, 0, &dot))
+					return -1;
+				pos = c->pos;
+			}
+			SKIP_WS();
+			if (pos >= n || j[pos] != ':')
 				return -1;
-			ws(c);
-			if (c->pos >= c->n || c->j[c->pos] != ':')
+			pos++;
+			SKIP_WS();
+			if (pos >= n)
 				return -1;
-			c->pos++;
-			ws(c);
-			if (c->pos >= c->n)
+			uint32_t node = node0 != MT_NONE ? walk(c->trie, node0, k, kn, dot) : MT_NONE;
+			/* the value: a plain string inline, anything else in value() */
+			if (j[pos] == '"') {
+				size_t ve = plain_run(j, pos + 1, n, ctrl);
+				if (ve < n && j[ve] == '"') {
+					if (node != MT_NONE && tn[node].path != MT_NONE &&
+					    mt_field_add(c->idx, s, node, MT_F_STR, j + pos + 1, ve - pos - 1, fr->chain))
+						return -1;
+					pos = ve + 1;
+					continue;
+				}
+			}
+			if (slow_value(c, &top, node, fr->chain, NULL, &pos))
 				return -1;
-			if (node != MT_NONE)
-				node = walk(c->trie, node, k, kn, dot);
-			if (value(c, &top, node, fr->chain, NULL))
-				return -1;
-		} else if (value(c, &top, node, fr->chain, fr->dead ? NULL : fr)) {
-			return -1;
 		}
 	}
+#undef SKIP_WS
+	c->pos = pos;
 	return 0;
 }
 

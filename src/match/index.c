@@ -313,8 +313,10 @@ static void lay_out_lists(struct mt_index *idx)
 	for (uint32_t i = 0; i <= idx->child_mask; i++) {
 		const struct mt_child *e = &idx->child[i];
 		struct mt_tnode *parent = &t->tn[e->parent];
-		if (e->child && parent->nkid <= MT_SMALL)
+		if (e->child && parent->nkid <= MT_SMALL) {
 			t->kids[parent->kid + fill[e->parent]++] = (struct mt_word){mt_word8(e->seg, e->n), e->seg, e->n, e->child};
+			parent->lens |= 1ull << (e->n < 63 ? e->n : 63);
+		}
 	}
 	/* exact strings per path */
 	uint32_t *count = fill + t->ntn;

@@ -184,9 +184,10 @@ struct mt_word {
 };
 
 struct mt_tnode {
-	uint32_t path; /* path id, MT_NONE if no rule names this exact path */
+	uint32_t path;  /* path id, MT_NONE if no rule names this exact path */
 	uint32_t nkid;
-	uint32_t kid;  /* first child in kids (nodes with few children) */
+	uint32_t kid;   /* first child in kids (nodes with few children) */
+	uint64_t lens;  /* bit L: a child is L bytes long (bit 63: 63 or more) */
 };
 
 #define MT_SMALL 16 /* up to this many children (or exact strings): a list */
@@ -246,6 +247,8 @@ static inline uint32_t mt_trie_child(const struct mt_trie *t, uint32_t node, con
 	const struct mt_tnode *nd = &t->tn[node];
 	if (nd->nkid > MT_SMALL)
 		return mt_trie_child_hashed(t, node, seg, n);
+	if (!(nd->lens & (1ull << (n < 63 ? n : 63))))
+		return MT_NONE; /* no child has this length: most keys end here */
 	const struct mt_word *k = t->kids + nd->kid;
 	uint64_t w = 0;
 	int have_w = 0;
