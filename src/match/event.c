@@ -69,35 +69,10 @@ static inline uint64_t zero_byte(uint64_t v)
 }
 
 /* Index of the first '"' or '\\' (or control character when ctrl) at or
- * after i, or n: eight bytes at a time. zero_byte's lowest set bit is
- * always a real hit (false ones only follow a real one), so on a
- * little-endian machine it gives the index directly. */
-static inline size_t plain_run(const char *p, size_t i, size_t n, int ctrl)
-{
-	while (i + 8 <= n) {
-		uint64_t v;
-		memcpy(&v, p + i, 8);
-		uint64_t m = zero_byte(v ^ 0x2222222222222222ull) | zero_byte(v ^ 0x5c5c5c5c5c5c5c5cull);
-		if (ctrl)
-			m |= (v - 0x2020202020202020ull) & ~v & 0x8080808080808080ull;
-		if (m) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return i + (size_t)(__builtin_ctzll(m) >> 3);
-#else
-			break;
-#endif
-		}
-		i += 8;
-	}
-	for (; i < n; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		if (ch == '"' || ch == '\\' || (ctrl && ch < 0x20))
-			break;
-	}
-	return i;
-}
-
-/* plain_run for a key: also says whether a '.' comes before the end. */
+ * after i, or n, eight bytes at a time; *dot is set when a '.' comes
+ * before it. zero_byte's lowest set bit is always a real hit (false ones
+ * only follow a real one), so on a little-endian machine it gives the
+ * index directly. */
 static inline size_t key_run(const char *p, size_t i, size_t n, int ctrl, int *dot)
 {
 	while (i + 8 <= n) {
@@ -126,6 +101,13 @@ static inline size_t key_run(const char *p, size_t i, size_t n, int ctrl, int *d
 		*dot |= ch == '.';
 	}
 	return i;
+}
+
+/* key_run without the dot (the dead stores go away once inlined). */
+static inline size_t plain_run(const char *p, size_t i, size_t n, int ctrl)
+{
+	int dot = 0;
+	return key_run(p, i, n, ctrl, &dot);
 }
 
 /* The string at pos (an opening quote). Without escapes *out points into the
