@@ -74,6 +74,19 @@ size_t mt_fold_str(const char *p, size_t n, char *out)
 {
 	size_t i = 0, o = 0;
 	while (i < n) {
+		if (i + 8 <= n) { /* eight ASCII bytes at once: 'A'..'Z' get 0x20 */
+			uint64_t v;
+			memcpy(&v, p + i, 8);
+			if (!(v & 0x8080808080808080ull)) {
+				uint64_t ge_a = v + 0x3f3f3f3f3f3f3f3full; /* high bit: >= 'A' */
+				uint64_t gt_z = v + 0x2525252525252525ull; /* high bit: > 'Z' */
+				v |= ((ge_a ^ gt_z) & 0x8080808080808080ull) >> 2;
+				memcpy(out + o, &v, 8);
+				i += 8;
+				o += 8;
+				continue;
+			}
+		}
 		unsigned char ch = (unsigned char)p[i];
 		if (ch < 0x80) { /* ASCII, most of what is folded */
 			out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);

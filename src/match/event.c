@@ -14,6 +14,9 @@
 #include "core/mem.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 struct scan {
 	const struct mt_index *idx;
@@ -73,8 +76,26 @@ static inline uint64_t zero_byte(uint64_t v)
  * before it. zero_byte's lowest set bit is always a real hit (false ones
  * only follow a real one), so on a little-endian machine it gives the
  * index directly. */
-static inline size_t key_run(const char *p, size_t i, size_t n, int ctrl, int *dot)
+static inline __attribute__((always_inline)) size_t key_run(const char *p, size_t i, size_t n, int ctrl, int *dot)
 {
+#if defined(__SSE2__)
+	/* sixteen bytes at a time where SSE2 is there (every x86-64) */
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+		if (ctrl) /* bytes <= 0x1f: min(v, 0x1f) == v, unsigned */
+			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+		unsigned d = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+		if (m) {
+			unsigned at = (unsigned)__builtin_ctz(m);
+			*dot |= (d & ((1u << at) - 1)) != 0;
+			return i + at;
+		}
+		*dot |= d != 0;
+		i += 16;
+	}
+#endif
 	while (i + 8 <= n) {
 		uint64_t v;
 		memcpy(&v, p + i, 8);
@@ -228,6 +249,19 @@ static int skip_fast(struct scan *c)
 					return -1;
 			} else {
 				/* inside a container: jump to the next quote or bracket */
+#if defined(__SSE2__)
+				while (i + 16 <= n) {
+					__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(j + i));
+					/* '[' | 0x20 is '{' and ']' | 0x20 is '}' */
+					__m128i f = _mm_or_si128(v, _mm_set1_epi8(0x20));
+					__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+								   _mm_or_si128(_mm_cmpeq_epi8(f, _mm_set1_epi8('{')),
+										_mm_cmpeq_epi8(f, _mm_set1_epi8('}'))));
+					if (_mm_movemask_epi8(hit))
+						break;
+					i += 16;
+				}
+#endif
 				while (i + 8 <= n) {
 					uint64_t v;
 					memcpy(&v, j + i, 8);

@@ -62,6 +62,19 @@ TEST(match_parts_casefold)
 	CHECK(mt_eic_eq("σίσυφοσ", strlen("σίσυφοσ"), &f));
 	f.n = (uint32_t)mt_fold_str("ПРИВЕТ", strlen("ПРИВЕТ"), buf);
 	CHECK(mt_eic_eq("привет", strlen("привет"), &f));
+	/* every ASCII byte, eight at a time and one at a time */
+	char all[128], want[128];
+	for (int i = 0; i < 127; i++) {
+		all[i] = (char)(i + 1);
+		want[i] = (char)(i + 1 >= 'A' && i + 1 <= 'Z' ? i + 1 + 32 : i + 1);
+	}
+	char out[128];
+	for (size_t off = 0; off < 9; off++) {
+		size_t n = mt_fold_str(all + off, 127 - off, out);
+		CHECK(n == 127 - off && !memcmp(out, want + off, n));
+	}
+	CHECK(mt_fold_str("ABCDEFGÄHIJKLMNOP", strlen("ABCDEFGÄHIJKLMNOP"), out) == strlen("abcdefgähijklmnop"));
+	CHECK(!memcmp(out, "abcdefgähijklmnop", strlen("abcdefgähijklmnop")));
 }
 
 static int wild(const char *pat, const char *s)

@@ -112,6 +112,51 @@ TEST(match_ruleset_trusted_skips_unread_parts)
 	match_pattern_free(p);
 }
 
+/* The scanner reads 16 and 8 bytes at a time: quotes, escapes, dots,
+ * control characters and brackets at every offset across those blocks. */
+TEST(match_ruleset_scanner_offsets)
+{
+	match_scratch *s = match_scratch_new();
+	struct match_error err;
+	char pat[256], ev[512], pad[64];
+	for (int k = 0; k < 40; k++) {
+		memset(pad, 'a', (size_t)k);
+		pad[k] = 0;
+		/* a dotted event key at offset k stands for two levels */
+		snprintf(pat, sizeof pat, "{\"%sx\": {\"y\": [\"v\"]}}", pad);
+		match_pattern *p = eb(pat);
+		CHECK(p != NULL);
+		snprintf(ev, sizeof ev, "{\"%sx.y\": \"v\"}", pad);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), MATCH_EV_TRUSTED, s, &err), 1);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), 0, s, &err), 1);
+		snprintf(ev, sizeof ev, "{\"%sxy\": \"v\"}", pad);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), 0, s, &err), 0);
+		match_pattern_free(p);
+
+		/* an escape at offset k of a key and of a value */
+		snprintf(pat, sizeof pat, "{\"%sq\": [\"%sq\"]}", pad, pad);
+		p = eb(pat);
+		CHECK(p != NULL);
+		snprintf(ev, sizeof ev, "{\"%s\\u0071\": \"%s\\u0071\"}", pad, pad);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), MATCH_EV_TRUSTED, s, &err), 1);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), 0, s, &err), 1);
+		/* a raw control character at offset k: refused when validating */
+		snprintf(ev, sizeof ev, "{\"%s\x01q\": \"x\", \"%sq\": \"%sq\"}", pad, pad, pad);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), 0, s, &err), -1);
+		snprintf(ev, sizeof ev, "{\"%sq\": \"%s\x1fq\"}", pad, pad);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), 0, s, &err), -1);
+		snprintf(ev, sizeof ev, "{\"%sq\": \"%s\x7fq\\u00e9\", \"%sq\": \"%sq\"}", pad, pad, pad, pad);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), 0, s, &err), 1);
+		/* brackets and quotes inside a skipped container */
+		snprintf(ev, sizeof ev, "{\"z\": {\"w\": [\"%s]}[{\\\"\", %s1, {\"%s\": [[]]}]}, \"%sq\": \"%sq\"}",
+			 pad, k ? "" : " ", pad, pad, pad);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), MATCH_EV_TRUSTED, s, &err), 1);
+		CHECK_INT(match_pattern_test_json(p, ev, strlen(ev), 0, s, &err), 1);
+		match_pattern_free(p);
+	}
+	match_scratch_free(s);
+}
+
 /* A tiny deterministic generator (no libc rand: the same everywhere). */
 static uint32_t rnd(uint64_t *st)
 {
