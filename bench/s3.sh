@@ -82,11 +82,15 @@ N_GET64=$(for i in 1 2 3 4 5; do taskset -c 0 curl -s -o /dev/null -w '%{time_to
 G_GET64=$(for i in 1 2 3 4 5; do taskset -c 0 curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$GP/64m"; done | med)
 DD64=$(for i in 1 2 3 4 5; do /usr/bin/time -f '%e' dd if="$W/64m" of="$W/dd.out" bs=1M conv=fsync 2>&1 >/dev/null | tail -1; rm -f "$W/dd.out"; done | med)
 
-# ListObjectsV2: 1,000-key page from 100,000 keys (rows inserted through the API in batches).
+# ListObjectsV2: 1,000-key page from 100,000 keys. Keys go in through the API
+# (16 threads); pages are fetched with plain HTTP over presigned URLs so the
+# time is nuage's, not a client's XML parsing.
 $PY - "$NE" <<'PYL' > "$W/list.txt"
-import sys, time, statistics, concurrent.futures
-import boto3
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+import sys, time, statistics, concurrent.futures, re, urllib.request
+import boto3, botocore.config
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test",
+                  aws_secret_access_key="test", config=botocore.config.Config(signature_version="s3v4",
+                  max_pool_connections=16))
 s3.create_bucket(Bucket="many")
 def put(i):
     s3.put_object(Bucket="many", Key="year=2026/month=%02d/part-%06d.csv" % (i % 12 + 1, i), Body=b"")
@@ -95,14 +99,15 @@ with concurrent.futures.ThreadPoolExecutor(16) as ex:
 lat = []
 token = None
 for i in range(40):
-    kw = {"Bucket": "many", "MaxKeys": 1000}
+    params = {"Bucket": "many", "MaxKeys": 1000}
     if token:
-        kw["ContinuationToken"] = token
+        params["ContinuationToken"] = token
+    url = s3.generate_presigned_url("list_objects_v2", Params=params)
     t = time.perf_counter()
-    r = s3.list_objects_v2(**kw)
+    body = urllib.request.urlopen(url).read()
     lat.append((time.perf_counter() - t) * 1000)
-    token = r.get("NextContinuationToken")
-    assert r["KeyCount"] == 1000
+    assert body.count(b"<Key>") == 1000, body[:300]
+    token = re.search(rb"<NextContinuationToken>([^<]+)<", body).group(1).decode()
 print("%.1f" % statistics.median(lat))
 PYL
 LIST_MS=$(cat "$W/list.txt")

@@ -76,7 +76,8 @@ static void set_identity(struct call *c, const struct credential *cred)
 }
 
 /* S3's legacy signature: the resource is the path naming /bucket/key. */
-static int authenticate_v2(struct call *c, const struct http_request *req, struct authres *ar, const char *vhost_bucket)
+static int authenticate_v2(struct call *c, const struct http_request *req, struct authres *ar, const char *vhost_bucket,
+			   const struct model_op *op)
 {
 	struct sigv2_auth *a = &ar->a2;
 	ar->cred = config_find_key(cfg, a->access_key);
@@ -97,7 +98,20 @@ static int authenticate_v2(struct call *c, const struct http_request *req, struc
 			return call_error(c, ERR_TIME_SKEW_S3, NULL);
 	}
 	const char *resource = vhost_bucket ? arena_printf(c->arena, "/%s%s", vhost_bucket, req->path) : req->path;
-	if (sigv2_verify(req, resource, a, ar->cred->secret_key))
+	/* Candidates, most standard first: the resource as S3 defines it; a
+	 * bucket-only resource with a trailing slash (botocore's authPath does
+	 * that); and the operation's literal query (botocore signs
+	 * "/bucket?list-type=2" for a presigned ListObjectsV2). */
+	const char *cands[3] = {resource, NULL, NULL};
+	if (resource[0] == '/' && resource[1] && !strchr(resource + 1, '/'))
+		cands[1] = arena_printf(c->arena, "%s/", resource);
+	const char *lit = op ? strchr(op->uri, '?') : NULL;
+	if (lit && strchr(lit, '='))
+		cands[2] = arena_printf(c->arena, "%s%s", resource, lit);
+	bool ok = false;
+	for (int i = 0; i < 3 && !ok; i++)
+		ok = cands[i] && !sigv2_verify(req, cands[i], a, ar->cred->secret_key);
+	if (!ok)
 		return call_error(c, ERR_SIGNATURE_MISMATCH, NULL);
 	set_identity(c, ar->cred);
 	return 0;
@@ -314,7 +328,7 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 	}
 	bool v4_header = ar.signed_req && ar.version == 4 && !ar.a.presigned;
 	if (ar.version == 2 && ar.signed_req) {
-		if (authenticate_v2(&c, req, &ar, rt.vhost_bucket))
+		if (authenticate_v2(&c, req, &ar, rt.vhost_bucket, rt.op))
 			goto fail;
 	} else if (streaming && v4_header) {
 		/* Verify the head now (chunk signatures chain from it), then stream. */
