@@ -7,6 +7,7 @@
  * the network could then use the endpoint.
  */
 #include "config.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -15,13 +16,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_cred(struct config *cfg, const char *ak, const char *sk, const char *account)
+static void add_cred_owner(struct config *cfg, const char *ak, const char *sk, const char *account, const char *id,
+			   const char *name)
 {
 	cfg->creds = xrealloc(cfg->creds, sizeof *cfg->creds * (size_t)(cfg->ncreds + 1));
 	struct credential *c = &cfg->creds[cfg->ncreds++];
 	c->access_key = xstrdup(ak);
 	c->secret_key = xstrdup(sk);
 	c->account = xstrdup(account && *account ? account : DEFAULT_ACCOUNT);
+	if (id && *id) {
+		c->canonical_id = xstrdup(id);
+	} else {
+		/* A stable 64-hex canonical id per account, as S3 shows owners. */
+		char seed[64], hex[65];
+		snprintf(seed, sizeof seed, "nuage-owner:%s", c->account);
+		sha256_hex(seed, strlen(seed), hex);
+		c->canonical_id = xstrdup(hex);
+	}
+	c->display_name = xstrdup(name && *name ? name : c->account);
+}
+
+static void add_cred(struct config *cfg, const char *ak, const char *sk, const char *account)
+{
+	add_cred_owner(cfg, ak, sk, account, NULL, NULL);
 }
 
 static void clear_creds(struct config *cfg)
@@ -30,6 +47,8 @@ static void clear_creds(struct config *cfg)
 		free(cfg->creds[i].access_key);
 		free(cfg->creds[i].secret_key);
 		free(cfg->creds[i].account);
+		free(cfg->creds[i].canonical_id);
+		free(cfg->creds[i].display_name);
 	}
 	free(cfg->creds);
 	cfg->creds = NULL;
@@ -80,19 +99,22 @@ static int parse_cred_file(struct config *cfg, const char *path)
 	int rc = 0, lineno = 0;
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
-		char ak[256], sk[256], acct[64] = "";
+		char ak[256], sk[256], acct[64] = "", id[256] = "";
+		int used = 0;
 		char *p = line;
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p == '#' || *p == '\n' || !*p)
 			continue;
-		int n = sscanf(p, "%255s %255s %63s", ak, sk, acct);
-		if (n < 2 || (n == 3 && !valid_account(acct))) {
-			fprintf(stderr, "nuage: %s:%d: expected 'ACCESS_KEY SECRET_KEY [ACCOUNT]'\n", path, lineno);
+		p[strcspn(p, "\r\n")] = 0;
+		int n = sscanf(p, "%255s %255s %63s %255s %n", ak, sk, acct, id, &used);
+		if (n < 2 || (n >= 3 && !valid_account(acct))) {
+			fprintf(stderr, "nuage: %s:%d: expected 'ACCESS_KEY SECRET_KEY [ACCOUNT [OWNER_ID [DISPLAY NAME]]]'\n",
+				path, lineno);
 			rc = -1;
 			break;
 		}
-		add_cred(cfg, ak, sk, n == 3 ? acct : NULL);
+		add_cred_owner(cfg, ak, sk, n >= 3 ? acct : NULL, n >= 4 ? id : NULL, n >= 4 && used ? p + used : NULL);
 	}
 	fclose(f);
 	return rc;
@@ -279,6 +301,14 @@ const struct credential *config_find_key(const struct config *cfg, const char *a
 {
 	for (int i = 0; i < cfg->ncreds; i++)
 		if (!strcmp(cfg->creds[i].access_key, access_key))
+			return &cfg->creds[i];
+	return NULL;
+}
+
+const struct credential *config_find_account(const struct config *cfg, const char *account)
+{
+	for (int i = 0; i < cfg->ncreds; i++)
+		if (!strcmp(cfg->creds[i].account, account))
 			return &cfg->creds[i];
 	return NULL;
 }

@@ -13,6 +13,8 @@ struct credential {
 	char *access_key;
 	char *secret_key;
 	char *account;
+	char *canonical_id; /* S3 owner ID (64 hex by default, derived from the account) */
+	char *display_name; /* S3 owner DisplayName (the account by default) */
 };
 
 struct config {
@@ -43,6 +45,8 @@ int config_load(struct config *cfg, int argc, char **argv);
 void config_free(struct config *cfg);
 void config_usage(void);
 const struct credential *config_find_key(const struct config *cfg, const char *access_key);
+/* The first credential of an account (for its S3 owner identity), or NULL. */
+const struct credential *config_find_account(const struct config *cfg, const char *account);
 /* True when addr is a loopback address (127.0.0.0/8, ::1, localhost). */
 bool config_is_loopback(const char *addr);
 

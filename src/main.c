@@ -18,6 +18,7 @@
 #include "formats/filecmd.h"
 #include "http/dispatch.h"
 #include "http/server.h"
+#include "proto/proto.h"
 #include "store/blob.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -110,6 +111,7 @@ out_store:
 	blob_fini();
 	db_close();
 	svc_fini();
+	rest_routes_free();
 	config_free(&cfg);
 	if (!rc)
 		log_info("stopped cleanly");

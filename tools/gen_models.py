@@ -206,10 +206,11 @@ class Gen:
             flags.append("SHF_SENSITIVE")
         err = sh.get("error") or {}
         ecode = err.get("code", name) if sh.get("exception") else None
-        out.append("static const struct model_shape s_%s = {%s, %s, %s, %s, %d, %s, %s, %dLL, %dLL, %d, %s, %s, %s, %d};" % (
+        ns = sh.get("xmlNamespace") or {}
+        out.append("static const struct model_shape s_%s = {%s, %s, %s, %s, %d, %s, %s, %dLL, %dLL, %d, %s, %s, %s, %s, %d};" % (
             ident(name), cstr(name), TYPES[t], "|".join(flags) or "0", TSF[sh.get("timestampFormat")], len(members),
             mid, cstr(sh.get("payload")), int(sh.get("min", 0)), int(sh.get("max", 0)), len(sh.get("enum", [])),
-            enums, cstr((sh.get("xmlNamespace") or {}).get("uri")), cstr(ecode), int(err.get("httpStatusCode", 0))))
+            enums, cstr(ns.get("uri")), cstr(ns.get("prefix")), cstr(ecode), int(err.get("httpStatusCode", 0))))
         return "\n".join(out)
 
     def route_query(self, op):

@@ -41,6 +41,7 @@ int buf_reserve(struct buf *b, size_t extra)
 	if (cap > b->max + 1)
 		cap = b->max + 1;
 	b->data = xrealloc(b->data, cap);
+	b->data[b->len] = 0; /* keep the invariant even when nothing is appended */
 	b->cap = cap;
 	return 0;
 }

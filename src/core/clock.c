@@ -63,25 +63,73 @@ static void split(int64_t ms, struct civil *c)
 	c->wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday */
 }
 
+/* Digit writers: these formats are on every response (Date, Last-Modified). */
+static char *d2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+static char *d4(char *p, int v)
+{
+	v = ((v % 10000) + 10000) % 10000;
+	p = d2(p, v / 100);
+	return d2(p, v % 100);
+}
+
+static char *iso_date_time(char *p, const struct civil *c)
+{
+	p = d4(p, c->y);
+	*p++ = '-';
+	p = d2(p, c->mo);
+	*p++ = '-';
+	p = d2(p, c->d);
+	*p++ = 'T';
+	p = d2(p, c->h);
+	*p++ = ':';
+	p = d2(p, c->mi);
+	*p++ = ':';
+	return d2(p, c->s);
+}
+
 size_t time_fmt_iso8601(int64_t ms, char out[32])
 {
 	struct civil c;
 	split(ms, &c);
-	return (size_t)snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.y, c.mo, c.d, c.h, c.mi, c.s, c.ms);
+	char *p = iso_date_time(out, &c);
+	*p++ = '.';
+	*p++ = (char)('0' + c.ms / 100);
+	p = d2(p, c.ms % 100);
+	*p++ = 'Z';
+	*p = 0;
+	return (size_t)(p - out);
 }
 
 size_t time_fmt_iso8601_s(int64_t ms, char out[32])
 {
 	struct civil c;
 	split(ms, &c);
-	return (size_t)snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.y, c.mo, c.d, c.h, c.mi, c.s);
+	char *p = iso_date_time(out, &c);
+	*p++ = 'Z';
+	*p = 0;
+	return (size_t)(p - out);
 }
 
 size_t time_fmt_amz(int64_t ms, char out[17])
 {
 	struct civil c;
 	split(ms, &c);
-	return (size_t)snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", c.y % 10000, c.mo, c.d, c.h, c.mi, c.s);
+	char *p = d4(out, c.y);
+	p = d2(p, c.mo);
+	p = d2(p, c.d);
+	*p++ = 'T';
+	p = d2(p, c.h);
+	p = d2(p, c.mi);
+	p = d2(p, c.s);
+	*p++ = 'Z';
+	*p = 0;
+	return (size_t)(p - out);
 }
 
 static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -92,8 +140,25 @@ size_t time_fmt_rfc1123(int64_t ms, char out[32])
 {
 	struct civil c;
 	split(ms, &c);
-	return (size_t)snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[c.wday], c.d, months[c.mo - 1],
-				c.y % 10000, c.h, c.mi, c.s);
+	char *p = out;
+	memcpy(p, wdays[c.wday], 3);
+	p += 3;
+	*p++ = ',';
+	*p++ = ' ';
+	p = d2(p, c.d);
+	*p++ = ' ';
+	memcpy(p, months[c.mo - 1], 3);
+	p += 3;
+	*p++ = ' ';
+	p = d4(p, c.y);
+	*p++ = ' ';
+	p = d2(p, c.h);
+	*p++ = ':';
+	p = d2(p, c.mi);
+	*p++ = ':';
+	p = d2(p, c.s);
+	memcpy(p, " GMT", 5);
+	return (size_t)(p + 4 - out);
 }
 
 /* Reads exactly n digits at *p; advances. */

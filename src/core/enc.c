@@ -115,27 +115,40 @@ long base64_decode(const char *s, size_t slen, unsigned char *out)
 
 static const char HEXU[] = "0123456789ABCDEF";
 
+/* 1 for bytes SigV4 leaves unencoded: A-Z a-z 0-9 - . _ ~ */
+static const unsigned char unreserved[256] = {
+	['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+	['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+	['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+	['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+	['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 int uri_encode(struct buf *b, const char *s, size_t n, bool keep_slash)
 {
 	if (buf_reserve(b, n))
 		return -1;
+	size_t run = 0; /* start of the pending run of bytes copied as they are */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-		    c == '.' || c == '_' || c == '~' || (c == '/' && keep_slash)) {
-			if (buf_addc(b, (char)c))
-				return -1;
-		} else {
-			char e[3] = {'%', HEXU[c >> 4], HEXU[c & 15]};
-			if (buf_add(b, e, 3))
-				return -1;
-		}
+		if (unreserved[c] || (c == '/' && keep_slash))
+			continue;
+		char e[3] = {'%', HEXU[c >> 4], HEXU[c & 15]};
+		if (buf_add(b, s + run, i - run) || buf_add(b, e, 3))
+			return -1;
+		run = i + 1;
 	}
-	return 0;
+	return buf_add(b, s + run, n - run);
 }
 
 long uri_decode(char *s, size_t n, bool plus_space)
 {
+	/* Nothing to do for the common case: no escapes, no '+'. */
+	if (!memchr(s, '%', n) && !(plus_space && memchr(s, '+', n)))
+		return (long)n;
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];

@@ -74,3 +74,28 @@ void hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, uns
 	sha256_update(&c, inner, SHA256_LEN);
 	sha256_final(&c, out);
 }
+
+void hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen, unsigned char out[SHA1_LEN])
+{
+	unsigned char k[64] = {0}, pad[64], inner[SHA1_LEN];
+	struct sha1_ctx c;
+	if (klen > 64) {
+		sha1_init(&c);
+		sha1_update(&c, key, klen);
+		sha1_final(&c, k);
+	} else {
+		memcpy(k, key, klen);
+	}
+	for (int i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x36;
+	sha1_init(&c);
+	sha1_update(&c, pad, 64);
+	sha1_update(&c, msg, mlen);
+	sha1_final(&c, inner);
+	for (int i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x5c;
+	sha1_init(&c);
+	sha1_update(&c, pad, 64);
+	sha1_update(&c, inner, SHA1_LEN);
+	sha1_final(&c, out);
+}

@@ -34,5 +34,6 @@ void sha256(const void *p, size_t n, unsigned char out[SHA256_LEN]);
 void sha256_hex(const void *p, size_t n, char out[2 * SHA256_LEN + 1]);
 
 void hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, unsigned char out[SHA256_LEN]);
+void hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen, unsigned char out[SHA1_LEN]);
 
 #endif

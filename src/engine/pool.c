@@ -2,6 +2,7 @@
  * release the database connection they may have taken after each job. */
 #include "engine/pool.h"
 #include "core/mem.h"
+#include "store/blob.h"
 #include "store/db.h"
 
 #include <pthread.h>
@@ -45,6 +46,7 @@ static void *worker(void *arg)
 			pthread_cond_broadcast(&P.idle);
 	}
 	pthread_mutex_unlock(&P.mu);
+	blob_thread_done();
 	return NULL;
 }
 

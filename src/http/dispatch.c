@@ -23,9 +23,11 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "http/sigv2.h"
 #include "http/sigv4.h"
 #include "proto/proto.h"
 #include "proto/validate.h"
+#include "store/db.h"
 #include "svc/svc.h"
 
 #include <stdio.h>
@@ -58,10 +60,62 @@ static enum err_id auth_err(enum protocol p, enum err_id s3, enum err_id json, e
 
 struct authres {
 	bool signed_req;
+	int version;            /* 4, or 2 (S3's legacy HMAC-SHA1) */
 	struct sigv4_auth a;
+	struct sigv2_auth a2;
 	const struct credential *cred;
 	unsigned char key[SHA256_LEN];
 };
+
+static void set_identity(struct call *c, const struct credential *cred)
+{
+	c->who.access_key = cred->access_key;
+	c->who.account = cred->account;
+	c->who.user_id = cred->account;
+	c->who.arn = arena_printf(c->arena, "arn:aws:iam::%s:root", cred->account);
+}
+
+/* S3's legacy signature: the resource is the path naming /bucket/key. */
+static int authenticate_v2(struct call *c, const struct http_request *req, struct authres *ar, const char *vhost_bucket,
+			   const struct model_op *op)
+{
+	struct sigv2_auth *a = &ar->a2;
+	ar->cred = config_find_key(cfg, a->access_key);
+	if (!ar->cred)
+		return call_error(c, ERR_INVALID_ACCESS_KEY, NULL);
+	int64_t now = clock_wall_ms();
+	if (a->presigned) {
+		if (now > a->expires * 1000)
+			return call_error(c, ERR_ACCESS_DENIED, "Request has expired");
+	} else {
+		const char *d = http_header(req, "x-amz-date");
+		if (!d)
+			d = http_header(req, "date");
+		int64_t ms;
+		if (!d || (time_parse_http(d, strlen(d), &ms) && time_parse_amz(d, strlen(d), &ms)))
+			return call_error(c, ERR_ACCESS_DENIED, "AWS authentication requires a valid Date or x-amz-date header");
+		if (now - ms > cfg->max_skew_ms || ms - now > cfg->max_skew_ms)
+			return call_error(c, ERR_TIME_SKEW_S3, NULL);
+	}
+	const char *resource = vhost_bucket ? arena_printf(c->arena, "/%s%s", vhost_bucket, req->path) : req->path;
+	/* Candidates, most standard first: the resource as S3 defines it; a
+	 * bucket-only resource with a trailing slash (botocore's authPath does
+	 * that); and the operation's literal query (botocore signs
+	 * "/bucket?list-type=2" for a presigned ListObjectsV2). */
+	const char *cands[3] = {resource, NULL, NULL};
+	if (resource[0] == '/' && resource[1] && !strchr(resource + 1, '/'))
+		cands[1] = arena_printf(c->arena, "%s/", resource);
+	const char *lit = op ? strchr(op->uri, '?') : NULL;
+	if (lit && strchr(lit, '='))
+		cands[2] = arena_printf(c->arena, "%s%s", resource, lit);
+	bool ok = false;
+	for (int i = 0; i < 3 && !ok; i++)
+		ok = cands[i] && !sigv2_verify(req, cands[i], a, ar->cred->secret_key);
+	if (!ok)
+		return call_error(c, ERR_SIGNATURE_MISMATCH, NULL);
+	set_identity(c, ar->cred);
+	return 0;
+}
 
 /* Checks the request signature. payload_hash: what the client signed
  * (hex, UNSIGNED-PAYLOAD, STREAMING-...). 0 or -1 with c->err set. */
@@ -148,10 +202,7 @@ static int authenticate(struct call *c, const struct http_request *req, struct a
 				  NULL);
 	}
 	sigv4_signing_key(ar->cred->secret_key, a->date, a->region, a->service, ar->key);
-	c->who.access_key = ar->cred->access_key;
-	c->who.account = ar->cred->account;
-	c->who.user_id = ar->cred->account;
-	c->who.arn = arena_printf(c->arena, "arn:aws:iam::%s:root", ar->cred->account);
+	set_identity(c, ar->cred);
 	c->region = arena_strdup(c->arena, a->region);
 	return 0;
 }
@@ -225,11 +276,29 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 	struct authres ar = {0};
 	char why[256] = "";
 	const char *authz = http_header(req, "authorization");
-	int prc = authz ? sigv4_parse_header(authz, &ar.a, why, sizeof why) : sigv4_parse_query(req->query, &ar.a, why, sizeof why);
+	int prc;
+	if (authz && !strncmp(authz, "AWS ", 4)) {
+		prc = sigv2_parse_header(authz, &ar.a2) ? SIGV4_MALFORMED : SIGV4_OK;
+		snprintf(why, sizeof why, "The authorization header you provided is invalid.");
+		ar.version = 2;
+	} else if (!authz && (prc = sigv2_parse_query(req->query, &ar.a2)) != 0) {
+		prc = prc > 0 ? SIGV4_OK : SIGV4_MALFORMED;
+		snprintf(why, sizeof why, "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
+		ar.version = 2;
+	} else {
+		prc = authz ? sigv4_parse_header(authz, &ar.a, why, sizeof why) : sigv4_parse_query(req->query, &ar.a, why, sizeof why);
+		ar.version = 4;
+	}
 	ar.signed_req = prc == SIGV4_OK;
 
 	struct route rt;
-	router_route(&arena, req, ar.signed_req ? &ar.a : NULL, &rt);
+	router_route(&arena, req, ar.signed_req && ar.version == 4 ? &ar.a : NULL, &rt);
+	if (ar.version == 2 && rt.proto != PROTO_REST_XML) {
+		/* SigV2 is S3's only. */
+		ar.signed_req = false;
+		prc = SIGV4_MALFORMED;
+		snprintf(why, sizeof why, "This service only accepts Signature Version 4.");
+	}
 	p = rt.proto;
 	new_request_id(c.request_id, p == PROTO_REST_XML);
 	c.proto = p;
@@ -257,17 +326,21 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 	 * before the signature can be checked, so it is not streamed. */
 	bool streaming = !rt.needs_form_body && rt.op && rt.op->implemented && is_streaming_input(rt.op) &&
 			 (p == PROTO_REST_XML || sha_hdr);
-	if (p == PROTO_REST_XML && ar.signed_req && !ar.a.presigned && !sha_hdr) {
+	if (p == PROTO_REST_XML && ar.signed_req && ar.version == 4 && !ar.a.presigned && !sha_hdr) {
 		call_error(&c, ERR_INVALID_REQUEST, "Missing required header for this request: x-amz-content-sha256");
 		goto fail;
 	}
-	if (streaming && ar.signed_req && !ar.a.presigned) {
+	bool v4_header = ar.signed_req && ar.version == 4 && !ar.a.presigned;
+	if (ar.version == 2 && ar.signed_req) {
+		if (authenticate_v2(&c, req, &ar, rt.vhost_bucket, rt.op))
+			goto fail;
+	} else if (streaming && v4_header) {
 		/* Verify the head now (chunk signatures chain from it), then stream. */
-		if (authenticate(&c, req, &ar, rt.path, sha_hdr, p))
+		if (authenticate(&c, req, &ar, req->path, sha_hdr, p))
 			goto fail;
 	}
-	body = http_body_open(&arena, conn, req, ar.signed_req && !ar.a.presigned ? &ar.a : NULL,
-			      ar.signed_req && !ar.a.presigned && streaming ? ar.key : NULL, &berr, bmsg, sizeof bmsg);
+	body = http_body_open(&arena, conn, req, v4_header ? &ar.a : NULL, v4_header && streaming ? ar.key : NULL, &berr,
+			      bmsg, sizeof bmsg);
 	if (!body) {
 		call_error(&c, berr, "%s", bmsg);
 		goto fail;
@@ -298,10 +371,10 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 		}
 		if (ar.signed_req && ar.a.presigned && p == PROTO_REST_XML)
 			ph = "UNSIGNED-PAYLOAD";
-		if (authenticate(&c, req, &ar, rt.path, ph, p))
+		if (ar.version != 2 && authenticate(&c, req, &ar, req->path, ph, p))
 			goto fail;
-	} else if (!ar.signed_req || ar.a.presigned) {
-		if (authenticate(&c, req, &ar, rt.path, ar.signed_req ? "UNSIGNED-PAYLOAD" : NULL, p))
+	} else if (ar.version != 2 && (!ar.signed_req || ar.a.presigned)) {
+		if (authenticate(&c, req, &ar, req->path, ar.signed_req ? "UNSIGNED-PAYLOAD" : NULL, p))
 			goto fail;
 	}
 
@@ -334,6 +407,10 @@ fail:
 send:
 	if (!strcmp(req->method, "HEAD"))
 		resp.no_body = true;
+	/* A client still waiting for "100 Continue" will not send its body: say
+	 * Connection: close in this response, so it does not reuse the connection. */
+	if (conn_body_withheld(conn) && (req->content_length > 0 || req->chunked) && !(body && http_body_finished(body)))
+		conn_close_after(conn);
 	conn_send(conn, &resp);
 	settle_body(conn, body, req);
 	access_log(conn, req, &c, resp.status, t0);
@@ -343,6 +420,7 @@ send:
 	json_decref(c.output);
 	json_decref(c.err_fields);
 	arena_free(&arena);
+	db_release(); /* the connection goes back to the pool between requests */
 }
 
 void dispatch_render_framing_error(struct http_response *r, const char *raw, size_t rawlen, enum err_id id)

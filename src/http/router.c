@@ -53,6 +53,7 @@ static void route_rest(struct arena *a, const struct http_request *req, const st
 	const char *path = req->path;
 	if (r->proto == PROTO_REST_XML) {
 		const char *bucket = vhost_bucket(a, req->host);
+		r->vhost_bucket = bucket;
 		if (bucket)
 			path = arena_printf(a, "/%s%s", bucket, path);
 		/* "/bucket/" addresses the bucket, as "/bucket" does. */
@@ -102,73 +103,68 @@ void router_route(struct arena *a, const struct http_request *req, const struct 
 		}
 		return;
 	}
-	const struct svc *s = auth ? svc_by_signing_name(auth->service) : NULL;
-	if (auth && !s && strcmp(auth->service, "s3")) {
-		/* A service nuage does not run: answer in its likely protocol. */
-		char action[128];
-		r->proto = query_find_param(req->query, strlen(req->query), "Action", action, sizeof action) == 0
-				   ? PROTO_QUERY
-				   : PROTO_REST_JSON;
-		r->err = ERR_NOT_IMPLEMENTED;
-		r->msg = arena_printf(a, "nuage does not implement the %s service.", auth->service);
-		if (http_header(req, "content-type") && strstr(http_header(req, "content-type"), "x-www-form-urlencoded"))
-			r->proto = PROTO_QUERY;
-		return;
-	}
-	if (!s && (!auth || !strcmp(auth->service, "s3")))
-		s = svc_by_signing_name("s3");
 	char action[128];
 	bool has_action = query_find_param(req->query, strlen(req->query), "Action", action, sizeof action) == 0;
-	if (s && (s->model->protocol == PROTO_REST_XML || s->model->protocol == PROTO_REST_JSON) && !(auth == NULL && has_action)) {
+	const char *ct = http_header(req, "content-type");
+	bool form_post = ct && strstr(ct, "x-www-form-urlencoded") && !strcmp(req->method, "POST");
+	if (!auth) {
+		/* Unsigned (or S3 SigV2): a query-protocol Action, else S3. */
+		if (has_action) {
+			char version[64];
+			const struct svc *qs = query_find_param(req->query, strlen(req->query), "Version", version,
+								sizeof version) == 0
+						       ? svc_by_query_version(version)
+						       : NULL;
+			r->proto = PROTO_QUERY;
+			if (!qs) {
+				r->err = ERR_INVALID_ACTION;
+				r->msg = arena_printf(a, "Could not find the service for action %s.", action);
+				return;
+			}
+			route_query_action(a, qs, action, r);
+			return;
+		}
+		if (form_post) {
+			r->proto = PROTO_QUERY;
+			r->needs_form_body = true;
+			return;
+		}
+		const struct svc *s3 = svc_by_signing_name("s3");
+		if (!s3) {
+			r->err = ERR_NOT_IMPLEMENTED;
+			r->msg = "nuage cannot tell which service this request is for.";
+			return;
+		}
+		route_rest(a, req, s3, r);
+		return;
+	}
+	const struct svc *s = svc_by_signing_name(auth->service);
+	if (!s) {
+		/* A service nuage does not run: answer in its likely protocol. */
+		r->proto = has_action || form_post ? PROTO_QUERY : PROTO_REST_JSON;
+		r->err = ERR_NOT_IMPLEMENTED;
+		r->msg = arena_printf(a, "nuage does not implement the %s service.", auth->service);
+		return;
+	}
+	enum protocol p = (enum protocol)s->model->protocol;
+	if (p == PROTO_REST_XML || p == PROTO_REST_JSON) {
 		route_rest(a, req, s, r);
 		return;
 	}
-	if (s && s->model->protocol != PROTO_REST_XML && s->model->protocol != PROTO_REST_JSON &&
-	    !(s->model->protocol == PROTO_JSON && !s->model->query_also)) {
+	if (p == PROTO_QUERY || p == PROTO_EC2 || s->model->query_also) {
 		if (has_action) {
 			route_query_action(a, s, action, r);
 			return;
 		}
 		r->svc = s;
-		r->proto = s->model->protocol == PROTO_EC2 ? PROTO_EC2 : PROTO_QUERY;
+		r->proto = p == PROTO_EC2 ? PROTO_EC2 : PROTO_QUERY;
 		r->needs_form_body = true;
 		return;
 	}
-	if (!auth && has_action) {
-		char version[64];
-		const struct svc *qs = query_find_param(req->query, strlen(req->query), "Version", version, sizeof version) == 0
-					       ? svc_by_query_version(version)
-					       : NULL;
-		r->proto = PROTO_QUERY;
-		if (!qs) {
-			r->err = ERR_INVALID_ACTION;
-			r->msg = arena_printf(a, "Could not find the service for action %s.", action);
-			return;
-		}
-		route_query_action(a, qs, action, r);
-		return;
-	}
-	if (!auth) {
-		const char *ct = http_header(req, "content-type");
-		if (ct && strstr(ct, "x-www-form-urlencoded") && !strcmp(req->method, "POST")) {
-			r->proto = PROTO_QUERY;
-			r->needs_form_body = true;
-			return;
-		}
-	}
-	if (!s) {
-		r->err = ERR_NOT_IMPLEMENTED;
-		r->msg = "nuage cannot tell which service this request is for.";
-		return;
-	}
-	if (s->model->protocol == PROTO_JSON) {
-		r->svc = s;
-		r->proto = PROTO_JSON;
-		r->err = ERR_UNKNOWN_OPERATION;
-		r->msg = "JSON protocol requests need an X-Amz-Target header.";
-		return;
-	}
-	route_rest(a, req, s, r);
+	r->svc = s;
+	r->proto = PROTO_JSON;
+	r->err = ERR_UNKNOWN_OPERATION;
+	r->msg = "JSON protocol requests need an X-Amz-Target header.";
 }
 
 void router_route_form(struct arena *a, const struct http_request *req, const struct sigv4_auth *auth,

@@ -19,6 +19,7 @@ struct route {
 	const struct model_op *op;   /* NULL: no operation (err says why) */
 	enum protocol proto;         /* protocol to answer in, even on error */
 	const char *path;            /* REST: path to match (virtual-host bucket prepended) */
+	const char *vhost_bucket;    /* S3: the bucket named by the Host header, or NULL */
 	bool needs_form_body;        /* query protocol: the Action may be in the body */
 	enum err_id err;
 	const char *msg;

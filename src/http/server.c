@@ -19,6 +19,7 @@
  *  3. nconns counts live connection threads; server_stop() waits for 0.
  */
 #include "http/server.h"
+#include "store/blob.h"
 #include "config.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -305,6 +306,7 @@ static void *conn_main(void *arg)
 	}
 done:
 	free(req);
+	blob_thread_done();
 	conn_unregister(c);
 	free(c->buf);
 	free(c);

@@ -364,25 +364,31 @@ out:
 	return rc;
 }
 
-/* Appends a header value trimmed, with runs of whitespace collapsed to one space. */
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Appends a header value trimmed, with runs of whitespace collapsed to one
+ * space; runs of ordinary bytes are copied in one piece. */
 static void add_trimmed(struct buf *out, const char *v, size_t n)
 {
 	size_t i = 0;
-	while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' || v[i] == '\r'))
+	while (i < n && is_ws(v[i]))
 		i++;
-	while (n > i && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n' || v[n - 1] == '\r'))
+	while (n > i && is_ws(v[n - 1]))
 		n--;
-	bool space = false;
-	for (; i < n; i++) {
-		char c = v[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			space = true;
-			continue;
-		}
-		if (space)
-			buf_addc(out, ' ');
-		space = false;
-		buf_addc(out, c);
+	while (i < n) {
+		size_t j = i;
+		while (j < n && !is_ws(v[j]))
+			j++;
+		buf_add(out, v + i, j - i);
+		if (j == n)
+			break;
+		buf_addc(out, ' ');
+		while (j < n && is_ws(v[j]))
+			j++;
+		i = j;
 	}
 }
 
@@ -446,7 +452,12 @@ int sigv4_canonical_request(struct buf *out, const struct sigv4_msg *m, const st
 
 static void add_scope(struct buf *out, const struct sigv4_auth *a)
 {
-	buf_addf(out, "%s/%s/%s/aws4_request", a->date, a->region, a->service);
+	buf_adds(out, a->date);
+	buf_addc(out, '/');
+	buf_adds(out, a->region);
+	buf_addc(out, '/');
+	buf_adds(out, a->service);
+	buf_adds(out, "/aws4_request");
 }
 
 void sigv4_string_to_sign(struct buf *out, const struct sigv4_auth *a, const char *creq, size_t creqlen)
@@ -461,26 +472,35 @@ void sigv4_string_to_sign(struct buf *out, const struct sigv4_auth *a, const cha
 	buf_add(out, hex, 64);
 }
 
+/* Derived keys change once a day per (secret, region, service): cache a
+ * few per thread, compared field by field (no formatting on the hot path). */
 struct key_cache_entry {
-	char id[256];
+	char secret[128], date[9], region[64], service[64];
 	unsigned char key[SHA256_LEN];
+	bool used;
 };
 
 static _Thread_local struct key_cache_entry key_cache[4];
 static _Thread_local unsigned key_cache_next;
 
+static bool fits(const char *s, size_t cap)
+{
+	return strlen(s) < cap;
+}
+
 void sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
 		       unsigned char key[SHA256_LEN])
 {
-	char id[256];
-	int n = snprintf(id, sizeof id, "%s\n%s\n%s\n%s", secret, date, region, service);
-	bool cacheable = n > 0 && (size_t)n < sizeof id;
+	bool cacheable = fits(secret, 128) && fits(date, 9) && fits(region, 64) && fits(service, 64);
 	if (cacheable) {
-		for (int i = 0; i < 4; i++)
-			if (!strcmp(key_cache[i].id, id)) {
-				memcpy(key, key_cache[i].key, SHA256_LEN);
+		for (int i = 0; i < 4; i++) {
+			struct key_cache_entry *e = &key_cache[i];
+			if (e->used && !strcmp(e->date, date) && !strcmp(e->secret, secret) && !strcmp(e->region, region) &&
+			    !strcmp(e->service, service)) {
+				memcpy(key, e->key, SHA256_LEN);
 				return;
 			}
+		}
 	}
 	char k0[300];
 	int kl = snprintf(k0, sizeof k0, "AWS4%s", secret);
@@ -494,8 +514,12 @@ void sigv4_signing_key(const char *secret, const char *date, const char *region,
 	OPENSSL_cleanse(k0, sizeof k0);
 	if (cacheable) {
 		struct key_cache_entry *e = &key_cache[key_cache_next++ % 4];
-		memcpy(e->id, id, (size_t)n + 1);
+		memcpy(e->secret, secret, strlen(secret) + 1);
+		memcpy(e->date, date, strlen(date) + 1);
+		memcpy(e->region, region, strlen(region) + 1);
+		memcpy(e->service, service, strlen(service) + 1);
 		memcpy(e->key, key, SHA256_LEN);
+		e->used = true;
 	}
 }
 

@@ -80,6 +80,7 @@ struct model_shape {
 	uint16_t nenums;
 	const char *const *enums;
 	const char *xml_ns;   /* xmlNamespace uri on the shape */
+	const char *xml_ns_prefix; /* its prefix (xmlns:prefix=uri), or NULL for a default namespace */
 	const char *error_code;   /* exception shapes: the wire code (error.code or the name) */
 	int16_t error_status;     /* exception shapes: httpStatusCode, 0 if unspecified */
 };

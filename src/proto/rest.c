@@ -13,8 +13,11 @@
 #include "proto/restint.h"
 #include "proto/scalar.h"
 #include "core/enc.h"
+#include "core/mem.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -119,11 +122,8 @@ static int match_path(const char *t, size_t tlen, const char *path, struct label
 				return -1; /* template has more segments */
 		} else {
 			p = pslash + 1;
-			/* A trailing slash ends the path too: older models wrote
-			 * "/2015-03-31/functions/" where newer ones drop it, and
-			 * their SDKs still send it. */
 			if (t >= te)
-				return *p ? -1 : lits; /* path has more segments */
+				return -1; /* path has more segments */
 		}
 	}
 }
@@ -136,66 +136,210 @@ static bool has_header(const struct http_request *req, const char *name, size_t 
 	return false;
 }
 
+/* Routing tables are compiled once per model: each operation's template
+ * split into segments, literal query keys and required members, so a request
+ * is matched without re-scanning template strings. */
+#define MAX_SEGS 12
+#define MAX_LITQ 4
+#define MAX_REQ 6
+
+struct seg {
+	const char *s;
+	uint16_t len;
+	uint8_t kind; /* 0 literal, 1 label, 2 greedy label */
+};
+
+struct rentry {
+	const struct model_op *op;
+	struct seg segs[MAX_SEGS];
+	int nsegs, nlits;
+	struct {
+		const char *k, *v;
+		uint16_t kl, vl;
+	} q[MAX_LITQ];
+	int nq;
+	struct {
+		char kind; /* 'q' or 'h' */
+		const char *name;
+		uint16_t len;
+	} req[MAX_REQ];
+	int nreq;
+	bool usable;
+};
+
+struct rtable {
+	const struct model_service *m;
+	struct rentry *e;
+	int n;
+};
+
+static pthread_mutex_t rt_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct rtable rtables[32];
+static int nrtables;
+
+static void compile_entry(const struct model_op *op, struct rentry *e)
+{
+	memset(e, 0, sizeof *e);
+	e->op = op;
+	e->usable = true;
+	const char *u = op->uri, *q = strchr(u, '?');
+	const char *pe = q ? q : u + strlen(u);
+	const char *p = *u == '/' ? u + 1 : u;
+	while (p < pe) {
+		const char *slash = memchr(p, '/', (size_t)(pe - p));
+		const char *se = slash ? slash : pe;
+		size_t l = (size_t)(se - p);
+		if (e->nsegs == MAX_SEGS) {
+			e->usable = false;
+			return;
+		}
+		struct seg *sg = &e->segs[e->nsegs++];
+		if (l >= 2 && p[0] == '{' && p[l - 1] == '}') {
+			sg->kind = p[l - 2] == '+' ? 2 : 1;
+			sg->s = p + 1;
+			sg->len = (uint16_t)(l - 2 - (sg->kind == 2));
+		} else {
+			sg->kind = 0;
+			sg->s = p;
+			sg->len = (uint16_t)l;
+			e->nlits++;
+		}
+		p = slash ? slash + 1 : pe;
+	}
+	if (q) {
+		for (const char *s = q + 1; *s;) {
+			const char *amp = strchr(s, '&'), *qe = amp ? amp : s + strlen(s);
+			const char *eq = memchr(s, '=', (size_t)(qe - s));
+			size_t kl = (size_t)((eq ? eq : qe) - s);
+			if (!(kl == 4 && !memcmp(s, "x-id", 4)) && e->nq < MAX_LITQ) {
+				e->q[e->nq].k = s;
+				e->q[e->nq].kl = (uint16_t)kl;
+				e->q[e->nq].v = eq ? eq + 1 : NULL;
+				e->q[e->nq].vl = eq ? (uint16_t)(qe - eq - 1) : 0;
+				e->nq++;
+			}
+			s = amp ? amp + 1 : qe;
+		}
+	}
+	for (const char *s = op->route_query; s && *s && e->nreq < MAX_REQ;) {
+		const char *amp = strchr(s, '&'), *re = amp ? amp : s + strlen(s);
+		e->req[e->nreq].kind = s[0];
+		e->req[e->nreq].name = s + 2;
+		e->req[e->nreq].len = (uint16_t)(re - s - 2);
+		e->nreq++;
+		s = amp ? amp + 1 : re;
+	}
+}
+
+static const struct rtable *table_for(const struct model_service *m)
+{
+	pthread_mutex_lock(&rt_mu);
+	for (int i = 0; i < nrtables; i++)
+		if (rtables[i].m == m) {
+			pthread_mutex_unlock(&rt_mu);
+			return &rtables[i];
+		}
+	struct rtable *t = NULL;
+	if (nrtables < 32) {
+		t = &rtables[nrtables++];
+		t->m = m;
+		t->n = m->nops;
+		t->e = xcalloc(m->nops ? m->nops : 1, sizeof *t->e);
+		for (unsigned i = 0; i < m->nops; i++)
+			compile_entry(&m->ops[i], &t->e[i]);
+	}
+	pthread_mutex_unlock(&rt_mu);
+	return t;
+}
+
+void rest_routes_free(void)
+{
+	pthread_mutex_lock(&rt_mu);
+	for (int i = 0; i < nrtables; i++)
+		free(rtables[i].e);
+	nrtables = 0;
+	pthread_mutex_unlock(&rt_mu);
+}
+
+/* Request path split into segments (not decoded). */
+struct rpath {
+	const char *s[64];
+	uint16_t len[64];
+	int n;
+	const char *rest[64]; /* the path from segment i on, for greedy labels */
+};
+
+static int split_path(const char *path, struct rpath *rp)
+{
+	rp->n = 0;
+	const char *p = *path == '/' ? path + 1 : path;
+	if (!*p)
+		return 0;
+	for (;;) {
+		if (rp->n == 64)
+			return -1;
+		const char *slash = strchr(p, '/');
+		rp->s[rp->n] = p;
+		rp->rest[rp->n] = p;
+		rp->len[rp->n] = (uint16_t)(slash ? (size_t)(slash - p) : strlen(p));
+		rp->n++;
+		if (!slash)
+			return 0;
+		p = slash + 1;
+	}
+}
+
+static bool entry_matches_path(const struct rentry *e, const struct rpath *rp)
+{
+	for (int i = 0; i < e->nsegs; i++) {
+		const struct seg *sg = &e->segs[i];
+		if (sg->kind == 2) /* greedy: the rest of the path, non-empty */
+			return i < rp->n && (rp->len[i] || i + 1 < rp->n) && i == e->nsegs - 1;
+		if (i >= rp->n || !rp->len[i])
+			return false;
+		if (sg->kind == 0 && (rp->len[i] != sg->len || memcmp(rp->s[i], sg->s, sg->len)))
+			return false;
+	}
+	return e->nsegs == rp->n;
+}
+
 const struct model_op *rest_route(const struct model_service *m, const struct http_request *req, const char *path)
 {
+	const struct rtable *t = table_for(m);
+	struct rpath rp;
+	if (!t || split_path(path, &rp))
+		return NULL;
 	struct arena a;
 	arena_init(&a);
 	struct qparam *qs = NULL;
 	int nq = rest_parse_query(&a, req->query, &qs);
 	const struct model_op *best = NULL;
 	long best_score = -1000000;
-	if (nq < 0)
-		goto out;
-	for (unsigned i = 0; i < m->nops; i++) {
-		const struct model_op *op = &m->ops[i];
-		if (strcmp(op->method, req->method))
+	for (int i = 0; nq >= 0 && i < t->n; i++) {
+		const struct rentry *e = &t->e[i];
+		if (!e->usable || strcmp(e->op->method, req->method) || !entry_matches_path(e, &rp))
 			continue;
-		const char *q = strchr(op->uri, '?');
-		size_t plen = q ? (size_t)(q - op->uri) : strlen(op->uri);
-		struct label labels[MAX_LABELS];
-		int nl;
-		int lits = match_path(op->uri, plen, path, labels, &nl);
-		if (lits < 0)
-			continue;
-		long score = 1000L * lits;
+		long score = 1000L * e->nlits;
 		bool ok = true;
-		if (q) {
-			/* literal query keys: "uploads", "list-type=2", "tagging&versionId" */
-			const char *s = q + 1;
-			while (*s && ok) {
-				const char *amp = strchr(s, '&');
-				const char *e = amp ? amp : s + strlen(s);
-				const char *eq = memchr(s, '=', (size_t)(e - s));
-				size_t kl = (size_t)((eq ? eq : e) - s);
-				if (!(kl == 4 && !memcmp(s, "x-id", 4))) {
-					const struct qparam *p = qfind(qs, nq, s, kl);
-					if (!p || (eq && (p->vlen != (size_t)(e - eq - 1) || memcmp(p->v, eq + 1, p->vlen))))
-						ok = false;
-					else
-						score += 10;
-				}
-				s = amp ? amp + 1 : e;
-			}
+		for (int j = 0; j < e->nq && ok; j++) {
+			const struct qparam *p = qfind(qs, nq, e->q[j].k, e->q[j].kl);
+			if (!p || (e->q[j].v && (p->vlen != e->q[j].vl || memcmp(p->v, e->q[j].v, p->vlen))))
+				ok = false;
+			else
+				score += 10;
 		}
 		if (!ok)
 			continue;
-		if (op->route_query) {
-			const char *s = op->route_query;
-			while (*s) {
-				const char *amp = strchr(s, '&');
-				const char *e = amp ? amp : s + strlen(s);
-				bool present = s[0] == 'q' ? qfind(qs, nq, s + 2, (size_t)(e - s - 2)) != NULL
-							   : has_header(req, s + 2, (size_t)(e - s - 2));
-				score += present ? 1 : -100;
-				s = amp ? amp + 1 : e;
-			}
+		for (int j = 0; j < e->nreq; j++) {
+			bool present = e->req[j].kind == 'q' ? qfind(qs, nq, e->req[j].name, e->req[j].len) != NULL
+							       : has_header(req, e->req[j].name, e->req[j].len);
+			score += present ? 1 : -100;
 		}
 		if (score > best_score) {
 			best_score = score;
-			best = op;
+			best = e->op;
 		}
 	}
-out:
 	arena_free(&a);
 	return best;
 }
@@ -340,10 +484,13 @@ void rest_encode_bindings(struct call *c, struct http_response *r)
 		return;
 	struct buf t;
 	buf_init(&t, 64 * 1024);
-	for (unsigned i = 0; i < out->nmembers; i++) {
-		const struct model_member *m = &out->members[i];
-		json_t *v = json_object_get(c->output, m->name);
-		if (!v)
+	/* Walk what the handler set (a few keys), not every member (dozens). */
+	const char *key;
+	json_t *v;
+	json_object_foreach(c->output, key, v)
+	{
+		const struct model_member *m = model_find_member(out, key, strlen(key));
+		if (!m)
 			continue;
 		const char *wire = model_wire_name(m);
 		switch (m->location) {
@@ -352,6 +499,12 @@ void rest_encode_bindings(struct call *c, struct http_response *r)
 				r->status = (int)json_integer_value(v);
 			break;
 		case LOC_HEADER:
+			if (!strcasecmp(wire, "Content-Length")) {
+				/* The server frames the body; a HEAD answer still says the size. */
+				if (json_is_integer(v))
+					r->content_length = json_integer_value(v);
+				break;
+			}
 			buf_reset(&t);
 			if (m->shape->type == SHAPE_LIST) {
 				size_t k;
@@ -398,4 +551,17 @@ const struct model_member *rest_payload_member(const struct model_shape *s)
 bool rest_payload_streams(const struct model_member *m)
 {
 	return m && ((m->flags & MF_STREAMING) || (m->shape->flags & SHF_STREAMING));
+}
+
+void rest_encode_stream(struct call *c, struct http_response *r)
+{
+	if (!c->out_body.present)
+		return;
+	if (c->out_body.fd >= 0) {
+		r->fd = c->out_body.fd;
+		r->off = c->out_body.off;
+		r->len = c->out_body.len;
+	} else {
+		buf_add(&r->body, c->out_body.mem, c->out_body.memlen);
+	}
 }

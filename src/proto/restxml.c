@@ -83,15 +83,24 @@ static void encode(struct call *c, struct http_response *r)
 	}
 	if (!out || !c->output || !c->xml_root)
 		return;
-	bool any = false;
-	for (unsigned i = 0; i < out->nmembers && !any; i++)
-		any = out->members[i].location == LOC_BODY && json_object_get(c->output, out->members[i].name);
-	if (!any && strcmp(c->xml_root, "LocationConstraint"))
-		return;
+	const struct model_member *only = NULL;
+	int nbody = 0;
+	for (unsigned i = 0; i < out->nmembers; i++)
+		if (out->members[i].location == LOC_BODY) {
+			only = &out->members[i];
+			nbody++;
+		}
 	http_response_header(r, "Content-Type", "application/xml");
 	buf_adds(&r->body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	buf_addf(&r->body, "<%s xmlns=\"%s\">", c->xml_root, S3_NS);
-	xmlshape_encode_members(&r->body, out, c->output);
+	json_t *sv = only ? json_object_get(c->output, only->name) : NULL;
+	if (nbody == 1 && only->shape->type == SHAPE_STRING && !strcmp(model_wire_name(only), c->xml_root)) {
+		/* The document is the value itself (GetBucketLocation). */
+		if (json_is_string(sv))
+			xml_escape(&r->body, json_string_value(sv), json_string_length(sv));
+	} else {
+		xmlshape_encode_members(&r->body, out, c->output);
+	}
 	xml_close(&r->body, c->xml_root);
 }
 

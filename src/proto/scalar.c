@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum ts_format scalar_ts_format(const struct model_shape *s, const struct model_member *m, enum text_ctx ctx)
 {
@@ -137,9 +138,10 @@ json_t *scalar_from_text(const struct model_shape *s, const struct model_member 
 		return NULL;
 	}
 	case SHAPE_BOOLEAN:
-		if (len == 4 && !memcmp(txt, "true", 4))
+		/* Case-insensitive: botocore sends Python's "True" in headers. */
+		if (len == 4 && !strncasecmp(txt, "true", 4))
 			return json_true();
-		if (len == 5 && !memcmp(txt, "false", 5))
+		if (len == 5 && !strncasecmp(txt, "false", 5))
 			return json_false();
 		snprintf(why, whylen, "is not a valid boolean (true or false)");
 		return NULL;

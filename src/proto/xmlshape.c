@@ -66,7 +66,8 @@ json_t *xmlshape_decode(const struct model_shape *s, const struct model_member *
 			if (mm->location != LOC_BODY)
 				continue;
 			if (mm->flags & MF_XML_ATTRIBUTE) {
-				const char *a = xml_attr(n, model_wire_name(mm));
+				const char *an = model_wire_name(mm), *colon = strchr(an, ':');
+				const char *a = xml_attr(n, colon ? colon + 1 : an); /* the reader drops prefixes */
 				if (a) {
 					json_t *v = decode_scalar(mm->shape, mm, a, strlen(a), why, whylen);
 					if (!v)
@@ -155,7 +156,9 @@ static void open_with_attrs(struct buf *out, const char *name, const struct mode
 {
 	buf_addc(out, '<');
 	buf_adds(out, name);
-	if (s->xml_ns)
+	if (s->xml_ns && s->xml_ns_prefix)
+		buf_addf(out, " xmlns:%s=\"%s\"", s->xml_ns_prefix, s->xml_ns);
+	else if (s->xml_ns)
 		buf_addf(out, " xmlns=\"%s\"", s->xml_ns);
 	if (s->type == SHAPE_STRUCTURE && json_is_object(v)) {
 		for (unsigned i = 0; i < s->nmembers; i++) {
@@ -168,7 +171,7 @@ static void open_with_attrs(struct buf *out, const char *name, const struct mode
 			struct buf t;
 			buf_init(&t, 64 * 1024);
 			scalar_to_text(&t, mm->shape, mm, av, TEXT_XML);
-			if (mm->xml_ns && mm->xml_ns_prefix)
+			if (mm->xml_ns && mm->xml_ns_prefix && !(s->xml_ns_prefix && !strcmp(s->xml_ns_prefix, mm->xml_ns_prefix)))
 				buf_addf(out, " xmlns:%s=\"%s\"", mm->xml_ns_prefix, mm->xml_ns);
 			buf_addf(out, " %s=\"", model_wire_name(mm));
 			xml_escape(out, t.data ? t.data : "", t.len);

@@ -2,6 +2,7 @@
 #include "store/blob.h"
 #include "core/enc.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/rand.h"
 #include "store/db.h"
 
@@ -9,10 +10,42 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Released ids wait in two places: this thread's list until its
+ * transaction commits (then their files are unlinked), and a global list of
+ * unlinked ids whose blob_trash rows the next transaction deletes — so
+ * collecting costs no transaction (and no fsync) of its own. */
+#define PENDING_MAX 4096
+
+static _Thread_local char (*mine)[BLOB_ID_LEN + 1];
+static _Thread_local int nmine;
+static pthread_mutex_t gone_mu = PTHREAD_MUTEX_INITIALIZER;
+static char (*gone)[BLOB_ID_LEN + 1];
+static int ngone;
+
+/* Inside a transaction: forget trash rows whose files are already unlinked. */
+static int forget_gone(void)
+{
+	pthread_mutex_lock(&gone_mu);
+	int rc = 0;
+	for (int i = 0; i < ngone; i++) {
+		sqlite3_stmt *st = db_prep("DELETE FROM blob_trash WHERE id = ?");
+		db_bind_text(st, 1, gone[i]);
+		rc |= sqlite3_step(st) != SQLITE_DONE;
+		db_done(st);
+	}
+	if (!rc)
+		ngone = 0;
+	pthread_mutex_unlock(&gone_mu);
+	return rc;
+}
 
 static char root[PATH_MAX - 64];
 static int objects_fd = -1, tmp_fd = -1;
@@ -43,6 +76,10 @@ int blob_init(const char *data_dir)
 
 void blob_fini(void)
 {
+	blob_thread_done();
+	free(gone);
+	gone = NULL;
+	ngone = 0;
 	if (objects_fd >= 0)
 		close(objects_fd);
 	if (tmp_fd >= 0)
@@ -100,6 +137,8 @@ int blob_seal(struct blob_writer *w)
 
 int blob_register(const struct blob_writer *w)
 {
+	if (forget_gone())
+		return -1;
 	sqlite3_stmt *st = db_prep("INSERT INTO blobs(id, size) VALUES (?, ?)");
 	db_bind_text(st, 1, w->id);
 	sqlite3_bind_int64(st, 2, w->size);
@@ -115,14 +154,22 @@ static int publish_id(const char *id)
 	if (mkdirat(objects_fd, dir, 0755) && errno != EEXIST)
 		return -1;
 	final_rel(id, rel);
+	/* No directory fsync: if a crash loses the rename, the file is still in
+	 * tmp/ with its `blobs` row, and blob_recover publishes it again. */
 	if (renameat(tmp_fd, id, objects_fd, rel)) {
-		log_error("cannot publish blob %s: %s", id, strerror(errno));
+		int e = errno;
+		if (e == ENOENT) {
+			/* A later commit may have released (and unlinked) this blob
+			 * before we got to rename it: that is not an error. */
+			sqlite3_stmt *st = db_prep("SELECT 1 FROM blobs WHERE id = ?");
+			db_bind_text(st, 1, id);
+			bool registered = sqlite3_step(st) == SQLITE_ROW;
+			db_done(st);
+			if (!registered)
+				return 0;
+		}
+		log_error("cannot publish blob %s: %s", id, strerror(e));
 		return -1;
-	}
-	int dfd = openat(objects_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
 	}
 	return 0;
 }
@@ -156,6 +203,8 @@ int blob_open(const char *id)
 
 int blob_release(const char *id)
 {
+	if (forget_gone())
+		return -1;
 	sqlite3_stmt *st = db_prep("DELETE FROM blobs WHERE id = ?");
 	db_bind_text(st, 1, id);
 	int rc = sqlite3_step(st);
@@ -166,10 +215,48 @@ int blob_release(const char *id)
 	db_bind_text(st, 1, id);
 	rc = sqlite3_step(st);
 	db_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (!mine)
+		mine = xmalloc(sizeof *mine * PENDING_MAX);
+	if (nmine < PENDING_MAX)
+		memcpy(mine[nmine++], id, BLOB_ID_LEN + 1);
+	/* Past PENDING_MAX in one transaction, the rest wait for recovery. */
+	return 0;
+}
+
+static void unlink_id(const char *id)
+{
+	char rel[64];
+	final_rel(id, rel);
+	unlinkat(objects_fd, rel, 0);
+	unlinkat(tmp_fd, id, 0);
 }
 
 void blob_collect(void)
+{
+	if (!nmine)
+		return;
+	for (int i = 0; i < nmine; i++)
+		unlink_id(mine[i]);
+	pthread_mutex_lock(&gone_mu);
+	if (!gone)
+		gone = xmalloc(sizeof *gone * PENDING_MAX);
+	for (int i = 0; i < nmine && ngone < PENDING_MAX; i++)
+		memcpy(gone[ngone++], mine[i], BLOB_ID_LEN + 1);
+	pthread_mutex_unlock(&gone_mu);
+	nmine = 0;
+}
+
+void blob_thread_done(void)
+{
+	free(mine);
+	mine = NULL;
+	nmine = 0;
+}
+
+/* Unlinks every trashed blob and forgets it: start-up only. */
+static void collect_all(void)
 {
 	for (;;) {
 		char ids[64][BLOB_ID_LEN + 1];
@@ -178,17 +265,10 @@ void blob_collect(void)
 		while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
 			snprintf(ids[n++], sizeof ids[0], "%s", db_col_text(st, 0));
 		db_done(st);
-		if (!n)
+		if (!n || db_begin())
 			return;
 		for (int i = 0; i < n; i++) {
-			char rel[64];
-			final_rel(ids[i], rel);
-			unlinkat(objects_fd, rel, 0);
-			unlinkat(tmp_fd, ids[i], 0);
-		}
-		if (db_begin())
-			return;
-		for (int i = 0; i < n; i++) {
+			unlink_id(ids[i]);
 			st = db_prep("DELETE FROM blob_trash WHERE id = ?");
 			db_bind_text(st, 1, ids[i]);
 			sqlite3_step(st);
@@ -226,7 +306,7 @@ int blob_recover(void)
 		}
 	}
 	closedir(d);
-	blob_collect();
+	collect_all();
 	if (published || removed)
 		log_info("blob recovery: %d committed blobs published, %d unfinished uploads removed", published, removed);
 	return 0;

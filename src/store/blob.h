@@ -7,7 +7,8 @@
  *      caller's metadata; COMMIT
  *   4. blob_publish: rename tmp/<id> -> objects/<ab>/<id>, fsync the directory
  * A blob is deleted by blob_release in the caller's transaction (its row
- * moves to blob_trash) and blob_collect after the commit unlinks it.
+ * moves to blob_trash); blob_collect after the commit unlinks the file; the
+ * next transaction that registers or releases a blob forgets the trash row.
  * Start-up recovery (blob_recover): a temp file with a `blobs` row was
  * committed but not published -> publish it; without a row -> delete it;
  * every blob_trash row -> unlink and forget. objects/ is never scanned.
@@ -42,8 +43,11 @@ void blob_abort(struct blob_writer *w);
 int blob_open(const char *id);
 /* Inside the caller's transaction: the blob is no longer referenced. */
 int blob_release(const char *id);
-/* After commit: unlinks released blobs. */
+/* After commit: unlinks the blobs this thread released (no transaction:
+ * their blob_trash rows are forgotten by a later transaction). */
 void blob_collect(void);
+/* A thread that used blob_release frees its bookkeeping (pool workers, connections). */
+void blob_thread_done(void);
 /* At start-up, before serving. Returns 0 or -1. */
 int blob_recover(void);
 

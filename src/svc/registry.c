@@ -8,11 +8,13 @@
 
 extern const struct svc svc_sts;
 extern const struct svc svc_logs;
+extern const struct svc svc_s3;
 extern const struct svc svc_lambda;
 
 static const struct svc *const services[] = {
 	&svc_sts,
 	&svc_logs,
+	&svc_s3,
 	&svc_lambda,
 	NULL,
 };

@@ -1,7 +1,9 @@
 /* Fuzzes SigV4: Authorization header and presigned-query parsing, then the
  * canonical request and verification over the parsed request. */
 #include "http/request.h"
+#include "http/sigv2.h"
 #include "http/sigv4.h"
+#include "core/buf.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,9 +30,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					      .s3 = size & 1, .encode_path = !(size & 1), .normalize_path = !(size & 1)};
 			sigv4_verify(&m, &a, "secret");
 		}
+		/* S3's legacy signature over the same request */
+		struct sigv2_auth a2;
+		int v2 = authz ? sigv2_parse_header(authz, &a2) : sigv2_parse_query(req.query, &a2);
+		if (v2 >= 0 && (authz || v2 == 1))
+			sigv2_verify(&req, req.path, &a2, "secret");
 	} else {
 		sigv4_parse_header(buf, &a, why, sizeof why);
 		sigv4_parse_query(buf, &a, why, sizeof why);
+		struct sigv2_auth a2;
+		sigv2_parse_header(buf, &a2);
+		sigv2_parse_query(buf, &a2);
 	}
 	free(buf);
 	return 0;

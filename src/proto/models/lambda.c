@@ -237,17 +237,17 @@ static const struct model_shape s_UntagResourceRequest;
 static const struct model_shape s_ListTagsRequest;
 static const struct model_shape s_ListTagsResponse;
 
-static const struct model_shape s_FunctionName = {"FunctionName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 140LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionName = {"FunctionName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 140LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_Runtime[] = {"nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10", "ruby4.0"};
-static const struct model_shape s_Runtime = {"Runtime", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 46, e_Runtime, NULL, NULL, 0};
-static const struct model_shape s_RoleArn = {"RoleArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Handler = {"Handler", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 128LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Blob = {"Blob", SHAPE_BLOB, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_S3Bucket = {"S3Bucket", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 3LL, 63LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_S3Key = {"S3Key", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_S3ObjectVersion = {"S3ObjectVersion", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_String = {"String", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_KMSKeyArn = {"KMSKeyArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Runtime = {"Runtime", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 46, e_Runtime, NULL, NULL, NULL, 0};
+static const struct model_shape s_RoleArn = {"RoleArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Handler = {"Handler", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 128LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Blob = {"Blob", SHAPE_BLOB, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_S3Bucket = {"S3Bucket", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 3LL, 63LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_S3Key = {"S3Key", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_S3ObjectVersion = {"S3ObjectVersion", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_String = {"String", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_KMSKeyArn = {"KMSKeyArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FunctionCode[] = {
 	{"ZipFile", NULL, NULL, &s_Blob, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"S3Bucket", NULL, NULL, &s_S3Bucket, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -256,146 +256,146 @@ static const struct model_member m_FunctionCode[] = {
 	{"ImageUri", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"SourceKMSKeyArn", NULL, NULL, &s_KMSKeyArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FunctionCode = {"FunctionCode", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_FunctionCode, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Description = {"Description", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Timeout = {"Timeout", SHAPE_INTEGER, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MemorySize = {"MemorySize", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 128LL, 32768LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Boolean = {"Boolean", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SubnetId = {"SubnetId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionCode = {"FunctionCode", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_FunctionCode, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Description = {"Description", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Timeout = {"Timeout", SHAPE_INTEGER, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MemorySize = {"MemorySize", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 128LL, 32768LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Boolean = {"Boolean", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SubnetId = {"SubnetId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_SubnetIds[] = {
 	{"member", NULL, NULL, &s_SubnetId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SubnetIds = {"SubnetIds", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_SubnetIds, NULL, 0LL, 16LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SecurityGroupId = {"SecurityGroupId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_SubnetIds = {"SubnetIds", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_SubnetIds, NULL, 0LL, 16LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SecurityGroupId = {"SecurityGroupId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_SecurityGroupIds[] = {
 	{"member", NULL, NULL, &s_SecurityGroupId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SecurityGroupIds = {"SecurityGroupIds", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_SecurityGroupIds, NULL, 0LL, 5LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NullableBoolean = {"NullableBoolean", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_SecurityGroupIds = {"SecurityGroupIds", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_SecurityGroupIds, NULL, 0LL, 5LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NullableBoolean = {"NullableBoolean", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_VpcConfig[] = {
 	{"SubnetIds", NULL, NULL, &s_SubnetIds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"SecurityGroupIds", NULL, NULL, &s_SecurityGroupIds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Ipv6AllowedForDualStack", NULL, NULL, &s_NullableBoolean, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_VpcConfig = {"VpcConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_VpcConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_VpcConfig = {"VpcConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_VpcConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_PackageType[] = {"Zip", "Image"};
-static const struct model_shape s_PackageType = {"PackageType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_PackageType, NULL, NULL, 0};
-static const struct model_shape s_ResourceArn = {"ResourceArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PackageType = {"PackageType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_PackageType, NULL, NULL, NULL, 0};
+static const struct model_shape s_ResourceArn = {"ResourceArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeadLetterConfig[] = {
 	{"TargetArn", NULL, NULL, &s_ResourceArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeadLetterConfig = {"DeadLetterConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeadLetterConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EnvironmentVariableName = {"EnvironmentVariableName", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EnvironmentVariableValue = {"EnvironmentVariableValue", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeadLetterConfig = {"DeadLetterConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeadLetterConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EnvironmentVariableName = {"EnvironmentVariableName", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EnvironmentVariableValue = {"EnvironmentVariableValue", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_EnvironmentVariables[] = {
 	{"key", NULL, NULL, &s_EnvironmentVariableName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"value", NULL, NULL, &s_EnvironmentVariableValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EnvironmentVariables = {"EnvironmentVariables", SHAPE_MAP, SHF_SENSITIVE, TSF_DEFAULT, 2, m_EnvironmentVariables, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_EnvironmentVariables = {"EnvironmentVariables", SHAPE_MAP, SHF_SENSITIVE, TSF_DEFAULT, 2, m_EnvironmentVariables, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Environment[] = {
 	{"Variables", NULL, NULL, &s_EnvironmentVariables, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Environment = {"Environment", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_Environment, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Environment = {"Environment", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_Environment, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_TracingMode[] = {"Active", "PassThrough"};
-static const struct model_shape s_TracingMode = {"TracingMode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_TracingMode, NULL, NULL, 0};
+static const struct model_shape s_TracingMode = {"TracingMode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_TracingMode, NULL, NULL, NULL, 0};
 static const struct model_member m_TracingConfig[] = {
 	{"Mode", NULL, NULL, &s_TracingMode, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TracingConfig = {"TracingConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_TracingConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TagKey = {"TagKey", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TagValue = {"TagValue", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TracingConfig = {"TracingConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_TracingConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagKey = {"TagKey", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagValue = {"TagValue", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Tags[] = {
 	{"key", NULL, NULL, &s_TagKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"value", NULL, NULL, &s_TagValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Tags = {"Tags", SHAPE_MAP, 0, TSF_DEFAULT, 2, m_Tags, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LayerVersionArn = {"LayerVersionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 140LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Tags = {"Tags", SHAPE_MAP, 0, TSF_DEFAULT, 2, m_Tags, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LayerVersionArn = {"LayerVersionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 140LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LayerList[] = {
 	{"member", NULL, NULL, &s_LayerVersionArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LayerList = {"LayerList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LayerList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_FileSystemArn = {"FileSystemArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LocalMountPath = {"LocalMountPath", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 160LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LayerList = {"LayerList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LayerList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_FileSystemArn = {"FileSystemArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LocalMountPath = {"LocalMountPath", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 160LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FileSystemConfig[] = {
 	{"Arn", NULL, NULL, &s_FileSystemArn, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"LocalMountPath", NULL, NULL, &s_LocalMountPath, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FileSystemConfig = {"FileSystemConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_FileSystemConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FileSystemConfig = {"FileSystemConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_FileSystemConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FileSystemConfigList[] = {
 	{"member", NULL, NULL, &s_FileSystemConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FileSystemConfigList = {"FileSystemConfigList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_FileSystemConfigList, NULL, 0LL, 1LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FileSystemConfigList = {"FileSystemConfigList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_FileSystemConfigList, NULL, 0LL, 1LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_StringList[] = {
 	{"member", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_StringList = {"StringList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_StringList, NULL, 0LL, 1500LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_WorkingDirectory = {"WorkingDirectory", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 1000LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_StringList = {"StringList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_StringList, NULL, 0LL, 1500LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_WorkingDirectory = {"WorkingDirectory", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 1000LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ImageConfig[] = {
 	{"EntryPoint", NULL, NULL, &s_StringList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Command", NULL, NULL, &s_StringList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"WorkingDirectory", NULL, NULL, &s_WorkingDirectory, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ImageConfig = {"ImageConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_ImageConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CodeSigningConfigArn = {"CodeSigningConfigArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 200LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ImageConfig = {"ImageConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_ImageConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CodeSigningConfigArn = {"CodeSigningConfigArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 200LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_Architecture[] = {"x86_64", "arm64"};
-static const struct model_shape s_Architecture = {"Architecture", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_Architecture, NULL, NULL, 0};
+static const struct model_shape s_Architecture = {"Architecture", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_Architecture, NULL, NULL, NULL, 0};
 static const struct model_member m_ArchitecturesList[] = {
 	{"member", NULL, NULL, &s_Architecture, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ArchitecturesList = {"ArchitecturesList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_ArchitecturesList, NULL, 1LL, 1LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EphemeralStorageSize = {"EphemeralStorageSize", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 512LL, 10240LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ArchitecturesList = {"ArchitecturesList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_ArchitecturesList, NULL, 1LL, 1LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EphemeralStorageSize = {"EphemeralStorageSize", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 512LL, 10240LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_EphemeralStorage[] = {
 	{"Size", NULL, NULL, &s_EphemeralStorageSize, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EphemeralStorage = {"EphemeralStorage", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_EphemeralStorage, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_EphemeralStorage = {"EphemeralStorage", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_EphemeralStorage, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_SnapStartApplyOn[] = {"PublishedVersions", "None"};
-static const struct model_shape s_SnapStartApplyOn = {"SnapStartApplyOn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_SnapStartApplyOn, NULL, NULL, 0};
+static const struct model_shape s_SnapStartApplyOn = {"SnapStartApplyOn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_SnapStartApplyOn, NULL, NULL, NULL, 0};
 static const struct model_member m_SnapStart[] = {
 	{"ApplyOn", NULL, NULL, &s_SnapStartApplyOn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SnapStart = {"SnapStart", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_SnapStart, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_SnapStart = {"SnapStart", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_SnapStart, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_LogFormat[] = {"JSON", "Text"};
-static const struct model_shape s_LogFormat = {"LogFormat", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_LogFormat, NULL, NULL, 0};
+static const struct model_shape s_LogFormat = {"LogFormat", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_LogFormat, NULL, NULL, NULL, 0};
 static const char *const e_ApplicationLogLevel[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
-static const struct model_shape s_ApplicationLogLevel = {"ApplicationLogLevel", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 6, e_ApplicationLogLevel, NULL, NULL, 0};
+static const struct model_shape s_ApplicationLogLevel = {"ApplicationLogLevel", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 6, e_ApplicationLogLevel, NULL, NULL, NULL, 0};
 static const char *const e_SystemLogLevel[] = {"DEBUG", "INFO", "WARN"};
-static const struct model_shape s_SystemLogLevel = {"SystemLogLevel", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_SystemLogLevel, NULL, NULL, 0};
-static const struct model_shape s_LogGroup = {"LogGroup", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_SystemLogLevel = {"SystemLogLevel", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_SystemLogLevel, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroup = {"LogGroup", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LoggingConfig[] = {
 	{"LogFormat", NULL, NULL, &s_LogFormat, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ApplicationLogLevel", NULL, NULL, &s_ApplicationLogLevel, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"SystemLogLevel", NULL, NULL, &s_SystemLogLevel, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"LogGroup", NULL, NULL, &s_LogGroup, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LoggingConfig = {"LoggingConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_LoggingConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CapacityProviderArn = {"CapacityProviderArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 140LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_PerExecutionEnvironmentMaxConcurrency = {"PerExecutionEnvironmentMaxConcurrency", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1600LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ExecutionEnvironmentMemoryGiBPerVCpu = {"ExecutionEnvironmentMemoryGiBPerVCpu", SHAPE_DOUBLE, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 2LL, 8LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LoggingConfig = {"LoggingConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_LoggingConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CapacityProviderArn = {"CapacityProviderArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 140LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_PerExecutionEnvironmentMaxConcurrency = {"PerExecutionEnvironmentMaxConcurrency", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1600LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ExecutionEnvironmentMemoryGiBPerVCpu = {"ExecutionEnvironmentMemoryGiBPerVCpu", SHAPE_DOUBLE, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 2LL, 8LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LambdaManagedInstancesCapacityProviderConfig[] = {
 	{"CapacityProviderArn", NULL, NULL, &s_CapacityProviderArn, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"PerExecutionEnvironmentMaxConcurrency", NULL, NULL, &s_PerExecutionEnvironmentMaxConcurrency, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExecutionEnvironmentMemoryGiBPerVCpu", NULL, NULL, &s_ExecutionEnvironmentMemoryGiBPerVCpu, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LambdaManagedInstancesCapacityProviderConfig = {"LambdaManagedInstancesCapacityProviderConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_LambdaManagedInstancesCapacityProviderConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LambdaManagedInstancesCapacityProviderConfig = {"LambdaManagedInstancesCapacityProviderConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_LambdaManagedInstancesCapacityProviderConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CapacityProviderConfig[] = {
 	{"LambdaManagedInstancesCapacityProviderConfig", NULL, NULL, &s_LambdaManagedInstancesCapacityProviderConfig, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CapacityProviderConfig = {"CapacityProviderConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_CapacityProviderConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CapacityProviderConfig = {"CapacityProviderConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_CapacityProviderConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_FunctionVersionLatestPublished[] = {"LATEST_PUBLISHED"};
-static const struct model_shape s_FunctionVersionLatestPublished = {"FunctionVersionLatestPublished", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_FunctionVersionLatestPublished, NULL, NULL, 0};
-static const struct model_shape s_RetentionPeriodInDays = {"RetentionPeriodInDays", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 90LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ExecutionTimeout = {"ExecutionTimeout", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 31622400LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionVersionLatestPublished = {"FunctionVersionLatestPublished", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_FunctionVersionLatestPublished, NULL, NULL, NULL, 0};
+static const struct model_shape s_RetentionPeriodInDays = {"RetentionPeriodInDays", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 90LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ExecutionTimeout = {"ExecutionTimeout", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 31622400LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DurableConfig[] = {
 	{"RetentionPeriodInDays", NULL, NULL, &s_RetentionPeriodInDays, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExecutionTimeout", NULL, NULL, &s_ExecutionTimeout, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DurableConfig = {"DurableConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DurableConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DurableConfig = {"DurableConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DurableConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_TenantIsolationMode[] = {"PER_TENANT"};
-static const struct model_shape s_TenantIsolationMode = {"TenantIsolationMode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_TenantIsolationMode, NULL, NULL, 0};
+static const struct model_shape s_TenantIsolationMode = {"TenantIsolationMode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_TenantIsolationMode, NULL, NULL, NULL, 0};
 static const struct model_member m_TenancyConfig[] = {
 	{"TenantIsolationMode", NULL, NULL, &s_TenantIsolationMode, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TenancyConfig = {"TenancyConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_TenancyConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TenancyConfig = {"TenancyConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_TenancyConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateFunctionRequest[] = {
 	{"FunctionName", NULL, NULL, &s_FunctionName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Runtime", NULL, NULL, &s_Runtime, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -426,86 +426,86 @@ static const struct model_member m_CreateFunctionRequest[] = {
 	{"DurableConfig", NULL, NULL, &s_DurableConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"TenancyConfig", NULL, NULL, &s_TenancyConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateFunctionRequest = {"CreateFunctionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 28, m_CreateFunctionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NamespacedFunctionName = {"NamespacedFunctionName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 256LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NameSpacedFunctionArn = {"NameSpacedFunctionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 10000LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Long = {"Long", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Timestamp = {"Timestamp", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Version = {"Version", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_VpcId = {"VpcId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CreateFunctionRequest = {"CreateFunctionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 28, m_CreateFunctionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NamespacedFunctionName = {"NamespacedFunctionName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NameSpacedFunctionArn = {"NameSpacedFunctionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Long = {"Long", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Timestamp = {"Timestamp", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Version = {"Version", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_VpcId = {"VpcId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_VpcConfigResponse[] = {
 	{"SubnetIds", NULL, NULL, &s_SubnetIds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"SecurityGroupIds", NULL, NULL, &s_SecurityGroupIds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"VpcId", NULL, NULL, &s_VpcId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Ipv6AllowedForDualStack", NULL, NULL, &s_NullableBoolean, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_VpcConfigResponse = {"VpcConfigResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_VpcConfigResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SensitiveString = {"SensitiveString", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_VpcConfigResponse = {"VpcConfigResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_VpcConfigResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SensitiveString = {"SensitiveString", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_EnvironmentError[] = {
 	{"ErrorCode", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_SensitiveString, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EnvironmentError = {"EnvironmentError", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_EnvironmentError, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_EnvironmentError = {"EnvironmentError", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_EnvironmentError, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_EnvironmentResponse[] = {
 	{"Variables", NULL, NULL, &s_EnvironmentVariables, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Error", NULL, NULL, &s_EnvironmentError, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EnvironmentResponse = {"EnvironmentResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_EnvironmentResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_EnvironmentResponse = {"EnvironmentResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_EnvironmentResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_TracingConfigResponse[] = {
 	{"Mode", NULL, NULL, &s_TracingMode, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TracingConfigResponse = {"TracingConfigResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_TracingConfigResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_FunctionArn = {"FunctionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 10000LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Arn = {"Arn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TracingConfigResponse = {"TracingConfigResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_TracingConfigResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionArn = {"FunctionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Arn = {"Arn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Layer[] = {
 	{"Arn", NULL, NULL, &s_LayerVersionArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"CodeSize", NULL, NULL, &s_Long, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"SigningProfileVersionArn", NULL, NULL, &s_Arn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"SigningJobArn", NULL, NULL, &s_Arn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Layer = {"Layer", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_Layer, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Layer = {"Layer", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_Layer, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LayersReferenceList[] = {
 	{"member", NULL, NULL, &s_Layer, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LayersReferenceList = {"LayersReferenceList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LayersReferenceList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LayersReferenceList = {"LayersReferenceList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LayersReferenceList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_State[] = {"Pending", "Active", "Inactive", "Failed", "Deactivating", "Deactivated", "ActiveNonInvocable", "Deleting"};
-static const struct model_shape s_State = {"State", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 8, e_State, NULL, NULL, 0};
-static const struct model_shape s_StateReason = {"StateReason", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_State = {"State", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 8, e_State, NULL, NULL, NULL, 0};
+static const struct model_shape s_StateReason = {"StateReason", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_StateReasonCode[] = {"Idle", "Creating", "Restoring", "EniLimitExceeded", "InsufficientRolePermissions", "InvalidConfiguration", "InternalError", "SubnetOutOfIPAddresses", "InvalidSubnet", "InvalidSecurityGroup", "ImageDeleted", "ImageAccessDenied", "InvalidImage", "KMSKeyAccessDenied", "KMSKeyNotFound", "InvalidStateKMSKey", "DisabledKMSKey", "EFSIOError", "EFSMountConnectivityError", "EFSMountFailure", "EFSMountTimeout", "InvalidRuntime", "InvalidZipFileException", "FunctionError", "DrainingDurableExecutions", "VcpuLimitExceeded", "CapacityProviderScalingLimitExceeded", "InsufficientCapacity", "EC2RequestLimitExceeded", "FunctionError.InitTimeout", "FunctionError.RuntimeInitError", "FunctionError.ExtensionInitError", "FunctionError.InvalidEntryPoint", "FunctionError.InvalidWorkingDirectory", "FunctionError.PermissionDenied", "FunctionError.TooManyExtensions", "FunctionError.InitResourceExhausted", "DisallowedByVpcEncryptionControl"};
-static const struct model_shape s_StateReasonCode = {"StateReasonCode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 38, e_StateReasonCode, NULL, NULL, 0};
+static const struct model_shape s_StateReasonCode = {"StateReasonCode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 38, e_StateReasonCode, NULL, NULL, NULL, 0};
 static const char *const e_LastUpdateStatus[] = {"Successful", "Failed", "InProgress"};
-static const struct model_shape s_LastUpdateStatus = {"LastUpdateStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_LastUpdateStatus, NULL, NULL, 0};
-static const struct model_shape s_LastUpdateStatusReason = {"LastUpdateStatusReason", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LastUpdateStatus = {"LastUpdateStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_LastUpdateStatus, NULL, NULL, NULL, 0};
+static const struct model_shape s_LastUpdateStatusReason = {"LastUpdateStatusReason", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_LastUpdateStatusReasonCode[] = {"EniLimitExceeded", "InsufficientRolePermissions", "InvalidConfiguration", "InternalError", "SubnetOutOfIPAddresses", "InvalidSubnet", "InvalidSecurityGroup", "ImageDeleted", "ImageAccessDenied", "InvalidImage", "KMSKeyAccessDenied", "KMSKeyNotFound", "InvalidStateKMSKey", "DisabledKMSKey", "EFSIOError", "EFSMountConnectivityError", "EFSMountFailure", "EFSMountTimeout", "InvalidRuntime", "InvalidZipFileException", "FunctionError", "VcpuLimitExceeded", "CapacityProviderScalingLimitExceeded", "InsufficientCapacity", "EC2RequestLimitExceeded", "FunctionError.InitTimeout", "FunctionError.RuntimeInitError", "FunctionError.ExtensionInitError", "FunctionError.InvalidEntryPoint", "FunctionError.InvalidWorkingDirectory", "FunctionError.PermissionDenied", "FunctionError.TooManyExtensions", "FunctionError.InitResourceExhausted", "DisallowedByVpcEncryptionControl"};
-static const struct model_shape s_LastUpdateStatusReasonCode = {"LastUpdateStatusReasonCode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 34, e_LastUpdateStatusReasonCode, NULL, NULL, 0};
+static const struct model_shape s_LastUpdateStatusReasonCode = {"LastUpdateStatusReasonCode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 34, e_LastUpdateStatusReasonCode, NULL, NULL, NULL, 0};
 static const struct model_member m_ImageConfigError[] = {
 	{"ErrorCode", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_SensitiveString, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ImageConfigError = {"ImageConfigError", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ImageConfigError, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ImageConfigError = {"ImageConfigError", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ImageConfigError, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ImageConfigResponse[] = {
 	{"ImageConfig", NULL, NULL, &s_ImageConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Error", NULL, NULL, &s_ImageConfigError, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ImageConfigResponse = {"ImageConfigResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ImageConfigResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ImageConfigResponse = {"ImageConfigResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ImageConfigResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_SnapStartOptimizationStatus[] = {"On", "Off"};
-static const struct model_shape s_SnapStartOptimizationStatus = {"SnapStartOptimizationStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_SnapStartOptimizationStatus, NULL, NULL, 0};
+static const struct model_shape s_SnapStartOptimizationStatus = {"SnapStartOptimizationStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_SnapStartOptimizationStatus, NULL, NULL, NULL, 0};
 static const struct model_member m_SnapStartResponse[] = {
 	{"ApplyOn", NULL, NULL, &s_SnapStartApplyOn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"OptimizationStatus", NULL, NULL, &s_SnapStartOptimizationStatus, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SnapStartResponse = {"SnapStartResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_SnapStartResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_RuntimeVersionArn = {"RuntimeVersionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 26LL, 2048LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_SnapStartResponse = {"SnapStartResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_SnapStartResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_RuntimeVersionArn = {"RuntimeVersionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 26LL, 2048LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_RuntimeVersionError[] = {
 	{"ErrorCode", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_SensitiveString, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_RuntimeVersionError = {"RuntimeVersionError", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_RuntimeVersionError, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_RuntimeVersionError = {"RuntimeVersionError", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_RuntimeVersionError, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_RuntimeVersionConfig[] = {
 	{"RuntimeVersionArn", NULL, NULL, &s_RuntimeVersionArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Error", NULL, NULL, &s_RuntimeVersionError, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_RuntimeVersionConfig = {"RuntimeVersionConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_RuntimeVersionConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_RuntimeVersionConfig = {"RuntimeVersionConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_RuntimeVersionConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FunctionConfiguration[] = {
 	{"FunctionName", NULL, NULL, &s_NamespacedFunctionName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"FunctionArn", NULL, NULL, &s_NameSpacedFunctionArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -548,67 +548,67 @@ static const struct model_member m_FunctionConfiguration[] = {
 	{"DurableConfig", NULL, NULL, &s_DurableConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"TenancyConfig", NULL, NULL, &s_TenancyConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FunctionConfiguration = {"FunctionConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 40, m_FunctionConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionConfiguration = {"FunctionConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 40, m_FunctionConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_InvalidParameterValueException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvalidParameterValueException = {"InvalidParameterValueException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidParameterValueException, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidParameterValueException", 400};
+static const struct model_shape s_InvalidParameterValueException = {"InvalidParameterValueException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidParameterValueException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidParameterValueException", 400};
 static const struct model_member m_ResourceConflictException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ResourceConflictException = {"ResourceConflictException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ResourceConflictException, NULL, 0LL, 0LL, 0, NULL, NULL, "ResourceConflictException", 409};
+static const struct model_shape s_ResourceConflictException = {"ResourceConflictException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ResourceConflictException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ResourceConflictException", 409};
 static const struct model_member m_ServiceException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ServiceException = {"ServiceException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ServiceException, NULL, 0LL, 0LL, 0, NULL, NULL, "ServiceException", 500};
+static const struct model_shape s_ServiceException = {"ServiceException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ServiceException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ServiceException", 500};
 static const char *const e_ThrottleReason[] = {"ConcurrentInvocationLimitExceeded", "FunctionInvocationRateLimitExceeded", "ReservedFunctionConcurrentInvocationLimitExceeded", "ReservedFunctionInvocationRateLimitExceeded", "CallerRateLimitExceeded", "ConcurrentSnapshotCreateLimitExceeded"};
-static const struct model_shape s_ThrottleReason = {"ThrottleReason", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 6, e_ThrottleReason, NULL, NULL, 0};
+static const struct model_shape s_ThrottleReason = {"ThrottleReason", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 6, e_ThrottleReason, NULL, NULL, NULL, 0};
 static const struct model_member m_TooManyRequestsException[] = {
 	{"retryAfterSeconds", "Retry-After", NULL, &s_String, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Reason", NULL, NULL, &s_ThrottleReason, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TooManyRequestsException = {"TooManyRequestsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 4, m_TooManyRequestsException, NULL, 0LL, 0LL, 0, NULL, NULL, "TooManyRequestsException", 429};
+static const struct model_shape s_TooManyRequestsException = {"TooManyRequestsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 4, m_TooManyRequestsException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "TooManyRequestsException", 429};
 static const struct model_member m_InvalidCodeSignatureException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvalidCodeSignatureException = {"InvalidCodeSignatureException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidCodeSignatureException, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidCodeSignatureException", 400};
+static const struct model_shape s_InvalidCodeSignatureException = {"InvalidCodeSignatureException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidCodeSignatureException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidCodeSignatureException", 400};
 static const struct model_member m_ResourceNotFoundException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ResourceNotFoundException = {"ResourceNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ResourceNotFoundException, NULL, 0LL, 0LL, 0, NULL, NULL, "ResourceNotFoundException", 404};
+static const struct model_shape s_ResourceNotFoundException = {"ResourceNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ResourceNotFoundException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ResourceNotFoundException", 404};
 static const struct model_member m_CodeVerificationFailedException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CodeVerificationFailedException = {"CodeVerificationFailedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_CodeVerificationFailedException, NULL, 0LL, 0LL, 0, NULL, NULL, "CodeVerificationFailedException", 400};
+static const struct model_shape s_CodeVerificationFailedException = {"CodeVerificationFailedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_CodeVerificationFailedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "CodeVerificationFailedException", 400};
 static const struct model_member m_CodeSigningConfigNotFoundException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CodeSigningConfigNotFoundException = {"CodeSigningConfigNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_CodeSigningConfigNotFoundException, NULL, 0LL, 0LL, 0, NULL, NULL, "CodeSigningConfigNotFoundException", 404};
+static const struct model_shape s_CodeSigningConfigNotFoundException = {"CodeSigningConfigNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_CodeSigningConfigNotFoundException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "CodeSigningConfigNotFoundException", 404};
 static const struct model_member m_CodeStorageExceededException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CodeStorageExceededException = {"CodeStorageExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_CodeStorageExceededException, NULL, 0LL, 0LL, 0, NULL, NULL, "CodeStorageExceededException", 400};
+static const struct model_shape s_CodeStorageExceededException = {"CodeStorageExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_CodeStorageExceededException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "CodeStorageExceededException", 400};
 static const struct model_member m_FunctionVersionsPerCapacityProviderLimitExceededException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FunctionVersionsPerCapacityProviderLimitExceededException = {"FunctionVersionsPerCapacityProviderLimitExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_FunctionVersionsPerCapacityProviderLimitExceededException, NULL, 0LL, 0LL, 0, NULL, NULL, "FunctionVersionsPerCapacityProviderLimitExceededException", 400};
-static const struct model_shape s_NumericLatestPublishedOrAliasQualifier = {"NumericLatestPublishedOrAliasQualifier", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionVersionsPerCapacityProviderLimitExceededException = {"FunctionVersionsPerCapacityProviderLimitExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_FunctionVersionsPerCapacityProviderLimitExceededException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "FunctionVersionsPerCapacityProviderLimitExceededException", 400};
+static const struct model_shape s_NumericLatestPublishedOrAliasQualifier = {"NumericLatestPublishedOrAliasQualifier", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetFunctionRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetFunctionRequest = {"GetFunctionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetFunctionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetFunctionRequest = {"GetFunctionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetFunctionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FunctionCodeLocation[] = {
 	{"RepositoryType", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Location", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -616,19 +616,19 @@ static const struct model_member m_FunctionCodeLocation[] = {
 	{"ResolvedImageUri", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"SourceKMSKeyArn", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FunctionCodeLocation = {"FunctionCodeLocation", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_FunctionCodeLocation, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TagsErrorCode = {"TagsErrorCode", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 10LL, 21LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TagsErrorMessage = {"TagsErrorMessage", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 84LL, 1000LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionCodeLocation = {"FunctionCodeLocation", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_FunctionCodeLocation, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagsErrorCode = {"TagsErrorCode", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 10LL, 21LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagsErrorMessage = {"TagsErrorMessage", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 84LL, 1000LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_TagsError[] = {
 	{"ErrorCode", NULL, NULL, &s_TagsErrorCode, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_TagsErrorMessage, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TagsError = {"TagsError", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_TagsError, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ReservedConcurrentExecutions = {"ReservedConcurrentExecutions", SHAPE_INTEGER, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagsError = {"TagsError", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_TagsError, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ReservedConcurrentExecutions = {"ReservedConcurrentExecutions", SHAPE_INTEGER, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Concurrency[] = {
 	{"ReservedConcurrentExecutions", NULL, NULL, &s_ReservedConcurrentExecutions, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Concurrency = {"Concurrency", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_Concurrency, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Concurrency = {"Concurrency", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_Concurrency, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetFunctionResponse[] = {
 	{"Configuration", NULL, NULL, &s_FunctionConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Code", NULL, NULL, &s_FunctionCodeLocation, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -636,32 +636,32 @@ static const struct model_member m_GetFunctionResponse[] = {
 	{"TagsError", NULL, NULL, &s_TagsError, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Concurrency", NULL, NULL, &s_Concurrency, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetFunctionResponse = {"GetFunctionResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_GetFunctionResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetFunctionResponse = {"GetFunctionResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_GetFunctionResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetFunctionConfigurationRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetFunctionConfigurationRequest = {"GetFunctionConfigurationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetFunctionConfigurationRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MasterRegion = {"MasterRegion", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetFunctionConfigurationRequest = {"GetFunctionConfigurationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetFunctionConfigurationRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MasterRegion = {"MasterRegion", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_FunctionVersion[] = {"ALL"};
-static const struct model_shape s_FunctionVersion = {"FunctionVersion", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_FunctionVersion, NULL, NULL, 0};
-static const struct model_shape s_MaxListItems = {"MaxListItems", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionVersion = {"FunctionVersion", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_FunctionVersion, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaxListItems = {"MaxListItems", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListFunctionsRequest[] = {
 	{"MasterRegion", "MasterRegion", NULL, &s_MasterRegion, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"FunctionVersion", "FunctionVersion", NULL, &s_FunctionVersion, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Marker", "Marker", NULL, &s_String, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"MaxItems", "MaxItems", NULL, &s_MaxListItems, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListFunctionsRequest = {"ListFunctionsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_ListFunctionsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListFunctionsRequest = {"ListFunctionsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_ListFunctionsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FunctionList[] = {
 	{"member", NULL, NULL, &s_FunctionConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FunctionList = {"FunctionList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_FunctionList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionList = {"FunctionList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_FunctionList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListFunctionsResponse[] = {
 	{"NextMarker", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Functions", NULL, NULL, &s_FunctionList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListFunctionsResponse = {"ListFunctionsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListFunctionsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListFunctionsResponse = {"ListFunctionsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListFunctionsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UpdateFunctionCodeRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ZipFile", NULL, NULL, &s_Blob, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -676,12 +676,12 @@ static const struct model_member m_UpdateFunctionCodeRequest[] = {
 	{"SourceKMSKeyArn", NULL, NULL, &s_KMSKeyArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"PublishTo", NULL, NULL, &s_FunctionVersionLatestPublished, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UpdateFunctionCodeRequest = {"UpdateFunctionCodeRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_UpdateFunctionCodeRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UpdateFunctionCodeRequest = {"UpdateFunctionCodeRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_UpdateFunctionCodeRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PreconditionFailedException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PreconditionFailedException = {"PreconditionFailedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_PreconditionFailedException, NULL, 0LL, 0LL, 0, NULL, NULL, "PreconditionFailedException", 412};
+static const struct model_shape s_PreconditionFailedException = {"PreconditionFailedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_PreconditionFailedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "PreconditionFailedException", 412};
 static const struct model_member m_UpdateFunctionConfigurationRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Role", NULL, NULL, &s_RoleArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -705,23 +705,23 @@ static const struct model_member m_UpdateFunctionConfigurationRequest[] = {
 	{"CapacityProviderConfig", NULL, NULL, &s_CapacityProviderConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"DurableConfig", NULL, NULL, &s_DurableConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UpdateFunctionConfigurationRequest = {"UpdateFunctionConfigurationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 21, m_UpdateFunctionConfigurationRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UpdateFunctionConfigurationRequest = {"UpdateFunctionConfigurationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 21, m_UpdateFunctionConfigurationRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteFunctionRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteFunctionRequest = {"DeleteFunctionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteFunctionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Integer = {"Integer", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteFunctionRequest = {"DeleteFunctionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteFunctionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Integer = {"Integer", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteFunctionResponse[] = {
 	{"StatusCode", NULL, NULL, &s_Integer, LOC_STATUS, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteFunctionResponse = {"DeleteFunctionResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteFunctionResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteFunctionResponse = {"DeleteFunctionResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteFunctionResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_InvocationType[] = {"Event", "RequestResponse", "DryRun"};
-static const struct model_shape s_InvocationType = {"InvocationType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_InvocationType, NULL, NULL, 0};
+static const struct model_shape s_InvocationType = {"InvocationType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_InvocationType, NULL, NULL, NULL, 0};
 static const char *const e_LogType[] = {"None", "Tail"};
-static const struct model_shape s_LogType = {"LogType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_LogType, NULL, NULL, 0};
-static const struct model_shape s_DurableExecutionName = {"DurableExecutionName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 64LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TenantId = {"TenantId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 256LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogType = {"LogType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_LogType, NULL, NULL, NULL, 0};
+static const struct model_shape s_DurableExecutionName = {"DurableExecutionName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 64LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TenantId = {"TenantId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_InvocationRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"InvocationType", "X-Amz-Invocation-Type", NULL, &s_InvocationType, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -732,8 +732,8 @@ static const struct model_member m_InvocationRequest[] = {
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"TenantId", "X-Amz-Tenant-Id", NULL, &s_TenantId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvocationRequest = {"InvocationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_InvocationRequest, "Payload", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_DurableExecutionArn = {"DurableExecutionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_InvocationRequest = {"InvocationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_InvocationRequest, "Payload", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_DurableExecutionArn = {"DurableExecutionArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_InvocationResponse[] = {
 	{"StatusCode", NULL, NULL, &s_Integer, LOC_STATUS, 0, TSF_DEFAULT, NULL, NULL},
 	{"FunctionError", "X-Amz-Function-Error", NULL, &s_String, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -742,174 +742,174 @@ static const struct model_member m_InvocationResponse[] = {
 	{"ExecutedVersion", "X-Amz-Executed-Version", NULL, &s_Version, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"DurableExecutionArn", "X-Amz-Durable-Execution-Arn", NULL, &s_DurableExecutionArn, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvocationResponse = {"InvocationResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_InvocationResponse, "Payload", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_InvocationResponse = {"InvocationResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_InvocationResponse, "Payload", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ResourceNotReadyException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ResourceNotReadyException = {"ResourceNotReadyException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ResourceNotReadyException, NULL, 0LL, 0LL, 0, NULL, NULL, "ResourceNotReadyException", 502};
+static const struct model_shape s_ResourceNotReadyException = {"ResourceNotReadyException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ResourceNotReadyException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ResourceNotReadyException", 502};
 static const struct model_member m_InvalidSecurityGroupIDException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvalidSecurityGroupIDException = {"InvalidSecurityGroupIDException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidSecurityGroupIDException, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidSecurityGroupIDException", 502};
+static const struct model_shape s_InvalidSecurityGroupIDException = {"InvalidSecurityGroupIDException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidSecurityGroupIDException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidSecurityGroupIDException", 502};
 static const struct model_member m_SnapStartTimeoutException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SnapStartTimeoutException = {"SnapStartTimeoutException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SnapStartTimeoutException, NULL, 0LL, 0LL, 0, NULL, NULL, "SnapStartTimeoutException", 408};
+static const struct model_shape s_SnapStartTimeoutException = {"SnapStartTimeoutException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SnapStartTimeoutException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "SnapStartTimeoutException", 408};
 static const struct model_member m_EC2ThrottledException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EC2ThrottledException = {"EC2ThrottledException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EC2ThrottledException, NULL, 0LL, 0LL, 0, NULL, NULL, "EC2ThrottledException", 502};
+static const struct model_shape s_EC2ThrottledException = {"EC2ThrottledException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EC2ThrottledException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "EC2ThrottledException", 502};
 static const struct model_member m_EFSMountConnectivityException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EFSMountConnectivityException = {"EFSMountConnectivityException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EFSMountConnectivityException, NULL, 0LL, 0LL, 0, NULL, NULL, "EFSMountConnectivityException", 408};
+static const struct model_shape s_EFSMountConnectivityException = {"EFSMountConnectivityException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EFSMountConnectivityException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "EFSMountConnectivityException", 408};
 static const struct model_member m_SubnetIPAddressLimitReachedException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SubnetIPAddressLimitReachedException = {"SubnetIPAddressLimitReachedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SubnetIPAddressLimitReachedException, NULL, 0LL, 0LL, 0, NULL, NULL, "SubnetIPAddressLimitReachedException", 502};
+static const struct model_shape s_SubnetIPAddressLimitReachedException = {"SubnetIPAddressLimitReachedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SubnetIPAddressLimitReachedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "SubnetIPAddressLimitReachedException", 502};
 static const struct model_member m_KMSAccessDeniedException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_KMSAccessDeniedException = {"KMSAccessDeniedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_KMSAccessDeniedException, NULL, 0LL, 0LL, 0, NULL, NULL, "KMSAccessDeniedException", 502};
+static const struct model_shape s_KMSAccessDeniedException = {"KMSAccessDeniedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_KMSAccessDeniedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "KMSAccessDeniedException", 502};
 static const struct model_member m_RequestTooLargeException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_RequestTooLargeException = {"RequestTooLargeException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_RequestTooLargeException, NULL, 0LL, 0LL, 0, NULL, NULL, "RequestTooLargeException", 413};
+static const struct model_shape s_RequestTooLargeException = {"RequestTooLargeException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_RequestTooLargeException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "RequestTooLargeException", 413};
 static const struct model_member m_KMSDisabledException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_KMSDisabledException = {"KMSDisabledException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_KMSDisabledException, NULL, 0LL, 0LL, 0, NULL, NULL, "KMSDisabledException", 502};
+static const struct model_shape s_KMSDisabledException = {"KMSDisabledException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_KMSDisabledException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "KMSDisabledException", 502};
 static const struct model_member m_UnsupportedMediaTypeException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UnsupportedMediaTypeException = {"UnsupportedMediaTypeException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_UnsupportedMediaTypeException, NULL, 0LL, 0LL, 0, NULL, NULL, "UnsupportedMediaTypeException", 415};
+static const struct model_shape s_UnsupportedMediaTypeException = {"UnsupportedMediaTypeException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_UnsupportedMediaTypeException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "UnsupportedMediaTypeException", 415};
 static const struct model_member m_S3FilesMountConnectivityException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_S3FilesMountConnectivityException = {"S3FilesMountConnectivityException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_S3FilesMountConnectivityException, NULL, 0LL, 0LL, 0, NULL, NULL, "S3FilesMountConnectivityException", 408};
+static const struct model_shape s_S3FilesMountConnectivityException = {"S3FilesMountConnectivityException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_S3FilesMountConnectivityException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "S3FilesMountConnectivityException", 408};
 static const struct model_member m_SerializedRequestEntityTooLargeException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SerializedRequestEntityTooLargeException = {"SerializedRequestEntityTooLargeException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SerializedRequestEntityTooLargeException, NULL, 0LL, 0LL, 0, NULL, NULL, "SerializedRequestEntityTooLargeException", 413};
+static const struct model_shape s_SerializedRequestEntityTooLargeException = {"SerializedRequestEntityTooLargeException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SerializedRequestEntityTooLargeException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "SerializedRequestEntityTooLargeException", 413};
 static const struct model_member m_InvalidRuntimeException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvalidRuntimeException = {"InvalidRuntimeException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidRuntimeException, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidRuntimeException", 502};
+static const struct model_shape s_InvalidRuntimeException = {"InvalidRuntimeException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidRuntimeException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidRuntimeException", 502};
 static const struct model_member m_NoPublishedVersionException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_NoPublishedVersionException = {"NoPublishedVersionException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_NoPublishedVersionException, NULL, 0LL, 0LL, 0, NULL, NULL, "NoPublishedVersionException", 400};
+static const struct model_shape s_NoPublishedVersionException = {"NoPublishedVersionException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_NoPublishedVersionException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "NoPublishedVersionException", 400};
 static const struct model_member m_EC2UnexpectedException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"EC2ErrorCode", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EC2UnexpectedException = {"EC2UnexpectedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 3, m_EC2UnexpectedException, NULL, 0LL, 0LL, 0, NULL, NULL, "EC2UnexpectedException", 502};
+static const struct model_shape s_EC2UnexpectedException = {"EC2UnexpectedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 3, m_EC2UnexpectedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "EC2UnexpectedException", 502};
 static const struct model_member m_InvalidSubnetIDException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvalidSubnetIDException = {"InvalidSubnetIDException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidSubnetIDException, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidSubnetIDException", 502};
+static const struct model_shape s_InvalidSubnetIDException = {"InvalidSubnetIDException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidSubnetIDException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidSubnetIDException", 502};
 static const struct model_member m_KMSNotFoundException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_KMSNotFoundException = {"KMSNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_KMSNotFoundException, NULL, 0LL, 0LL, 0, NULL, NULL, "KMSNotFoundException", 502};
+static const struct model_shape s_KMSNotFoundException = {"KMSNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_KMSNotFoundException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "KMSNotFoundException", 502};
 static const struct model_member m_EC2AccessDeniedException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EC2AccessDeniedException = {"EC2AccessDeniedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EC2AccessDeniedException, NULL, 0LL, 0LL, 0, NULL, NULL, "EC2AccessDeniedException", 502};
+static const struct model_shape s_EC2AccessDeniedException = {"EC2AccessDeniedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EC2AccessDeniedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "EC2AccessDeniedException", 502};
 static const struct model_member m_EFSIOException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EFSIOException = {"EFSIOException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EFSIOException, NULL, 0LL, 0LL, 0, NULL, NULL, "EFSIOException", 410};
+static const struct model_shape s_EFSIOException = {"EFSIOException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EFSIOException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "EFSIOException", 410};
 static const struct model_member m_KMSInvalidStateException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_KMSInvalidStateException = {"KMSInvalidStateException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_KMSInvalidStateException, NULL, 0LL, 0LL, 0, NULL, NULL, "KMSInvalidStateException", 502};
+static const struct model_shape s_KMSInvalidStateException = {"KMSInvalidStateException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_KMSInvalidStateException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "KMSInvalidStateException", 502};
 static const struct model_member m_ENILimitReachedException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ENILimitReachedException = {"ENILimitReachedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ENILimitReachedException, NULL, 0LL, 0LL, 0, NULL, NULL, "ENILimitReachedException", 502};
+static const struct model_shape s_ENILimitReachedException = {"ENILimitReachedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ENILimitReachedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ENILimitReachedException", 502};
 static const struct model_member m_SnapStartNotReadyException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SnapStartNotReadyException = {"SnapStartNotReadyException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SnapStartNotReadyException, NULL, 0LL, 0LL, 0, NULL, NULL, "SnapStartNotReadyException", 409};
+static const struct model_shape s_SnapStartNotReadyException = {"SnapStartNotReadyException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SnapStartNotReadyException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "SnapStartNotReadyException", 409};
 static const struct model_member m_SnapStartException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SnapStartException = {"SnapStartException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SnapStartException, NULL, 0LL, 0LL, 0, NULL, NULL, "SnapStartException", 400};
+static const struct model_shape s_SnapStartException = {"SnapStartException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_SnapStartException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "SnapStartException", 400};
 static const struct model_member m_RecursiveInvocationException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_RecursiveInvocationException = {"RecursiveInvocationException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_RecursiveInvocationException, NULL, 0LL, 0LL, 0, NULL, NULL, "RecursiveInvocationException", 400};
+static const struct model_shape s_RecursiveInvocationException = {"RecursiveInvocationException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_RecursiveInvocationException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "RecursiveInvocationException", 400};
 static const struct model_member m_S3FilesMountFailureException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_S3FilesMountFailureException = {"S3FilesMountFailureException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_S3FilesMountFailureException, NULL, 0LL, 0LL, 0, NULL, NULL, "S3FilesMountFailureException", 403};
+static const struct model_shape s_S3FilesMountFailureException = {"S3FilesMountFailureException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_S3FilesMountFailureException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "S3FilesMountFailureException", 403};
 static const struct model_member m_EFSMountTimeoutException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EFSMountTimeoutException = {"EFSMountTimeoutException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EFSMountTimeoutException, NULL, 0LL, 0LL, 0, NULL, NULL, "EFSMountTimeoutException", 408};
+static const struct model_shape s_EFSMountTimeoutException = {"EFSMountTimeoutException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EFSMountTimeoutException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "EFSMountTimeoutException", 408};
 static const struct model_member m_S3FilesMountTimeoutException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_S3FilesMountTimeoutException = {"S3FilesMountTimeoutException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_S3FilesMountTimeoutException, NULL, 0LL, 0LL, 0, NULL, NULL, "S3FilesMountTimeoutException", 408};
+static const struct model_shape s_S3FilesMountTimeoutException = {"S3FilesMountTimeoutException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_S3FilesMountTimeoutException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "S3FilesMountTimeoutException", 408};
 static const struct model_member m_InvalidRequestContentException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvalidRequestContentException = {"InvalidRequestContentException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidRequestContentException, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidRequestContentException", 400};
+static const struct model_shape s_InvalidRequestContentException = {"InvalidRequestContentException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidRequestContentException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidRequestContentException", 400};
 static const struct model_member m_DurableExecutionAlreadyStartedException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DurableExecutionAlreadyStartedException = {"DurableExecutionAlreadyStartedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_DurableExecutionAlreadyStartedException, NULL, 0LL, 0LL, 0, NULL, NULL, "DurableExecutionAlreadyStartedException", 409};
+static const struct model_shape s_DurableExecutionAlreadyStartedException = {"DurableExecutionAlreadyStartedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_DurableExecutionAlreadyStartedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "DurableExecutionAlreadyStartedException", 409};
 static const struct model_member m_InvalidZipFileException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvalidZipFileException = {"InvalidZipFileException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidZipFileException, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidZipFileException", 502};
+static const struct model_shape s_InvalidZipFileException = {"InvalidZipFileException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidZipFileException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidZipFileException", 502};
 static const struct model_member m_EFSMountFailureException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EFSMountFailureException = {"EFSMountFailureException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EFSMountFailureException, NULL, 0LL, 0LL, 0, NULL, NULL, "EFSMountFailureException", 403};
-static const struct model_shape s_BlobStream = {"BlobStream", SHAPE_BLOB, SHF_STREAMING, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_EFSMountFailureException = {"EFSMountFailureException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_EFSMountFailureException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "EFSMountFailureException", 403};
+static const struct model_shape s_BlobStream = {"BlobStream", SHAPE_BLOB, SHF_STREAMING, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_InvokeAsyncRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"InvokeArgs", NULL, NULL, &s_BlobStream, LOC_BODY, MF_REQUIRED|MF_STREAMING, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvokeAsyncRequest = {"InvokeAsyncRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_InvokeAsyncRequest, "InvokeArgs", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_HttpStatus = {"HttpStatus", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_InvokeAsyncRequest = {"InvokeAsyncRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_InvokeAsyncRequest, "InvokeArgs", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_HttpStatus = {"HttpStatus", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_InvokeAsyncResponse[] = {
 	{"Status", NULL, NULL, &s_HttpStatus, LOC_STATUS, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvokeAsyncResponse = {"InvokeAsyncResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_InvokeAsyncResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_InvokeAsyncResponse = {"InvokeAsyncResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_InvokeAsyncResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PublishVersionRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"CodeSha256", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -917,31 +917,31 @@ static const struct model_member m_PublishVersionRequest[] = {
 	{"RevisionId", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"PublishTo", NULL, NULL, &s_FunctionVersionLatestPublished, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PublishVersionRequest = {"PublishVersionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PublishVersionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PublishVersionRequest = {"PublishVersionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PublishVersionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListVersionsByFunctionRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Marker", "Marker", NULL, &s_String, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"MaxItems", "MaxItems", NULL, &s_MaxListItems, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListVersionsByFunctionRequest = {"ListVersionsByFunctionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_ListVersionsByFunctionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListVersionsByFunctionRequest = {"ListVersionsByFunctionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_ListVersionsByFunctionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListVersionsByFunctionResponse[] = {
 	{"NextMarker", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Versions", NULL, NULL, &s_FunctionList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListVersionsByFunctionResponse = {"ListVersionsByFunctionResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListVersionsByFunctionResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Alias = {"Alias", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_VersionWithLatestPublished = {"VersionWithLatestPublished", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AdditionalVersion = {"AdditionalVersion", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Weight = {"Weight", SHAPE_DOUBLE, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 1LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListVersionsByFunctionResponse = {"ListVersionsByFunctionResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListVersionsByFunctionResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Alias = {"Alias", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_VersionWithLatestPublished = {"VersionWithLatestPublished", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AdditionalVersion = {"AdditionalVersion", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1024LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Weight = {"Weight", SHAPE_DOUBLE, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 1LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AdditionalVersionWeights[] = {
 	{"key", NULL, NULL, &s_AdditionalVersion, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"value", NULL, NULL, &s_Weight, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AdditionalVersionWeights = {"AdditionalVersionWeights", SHAPE_MAP, 0, TSF_DEFAULT, 2, m_AdditionalVersionWeights, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AdditionalVersionWeights = {"AdditionalVersionWeights", SHAPE_MAP, 0, TSF_DEFAULT, 2, m_AdditionalVersionWeights, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AliasRoutingConfiguration[] = {
 	{"AdditionalVersionWeights", NULL, NULL, &s_AdditionalVersionWeights, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AliasRoutingConfiguration = {"AliasRoutingConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_AliasRoutingConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AliasRoutingConfiguration = {"AliasRoutingConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_AliasRoutingConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateAliasRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Name", NULL, NULL, &s_Alias, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -949,7 +949,7 @@ static const struct model_member m_CreateAliasRequest[] = {
 	{"Description", NULL, NULL, &s_Description, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RoutingConfig", NULL, NULL, &s_AliasRoutingConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateAliasRequest = {"CreateAliasRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_CreateAliasRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CreateAliasRequest = {"CreateAliasRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_CreateAliasRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AliasConfiguration[] = {
 	{"AliasArn", NULL, NULL, &s_FunctionArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Name", NULL, NULL, &s_Alias, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -958,12 +958,12 @@ static const struct model_member m_AliasConfiguration[] = {
 	{"RoutingConfig", NULL, NULL, &s_AliasRoutingConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RevisionId", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AliasConfiguration = {"AliasConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_AliasConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AliasConfiguration = {"AliasConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_AliasConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetAliasRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Name", "Name", NULL, &s_Alias, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetAliasRequest = {"GetAliasRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetAliasRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetAliasRequest = {"GetAliasRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetAliasRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UpdateAliasRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Name", "Name", NULL, &s_Alias, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -972,54 +972,54 @@ static const struct model_member m_UpdateAliasRequest[] = {
 	{"RoutingConfig", NULL, NULL, &s_AliasRoutingConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RevisionId", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UpdateAliasRequest = {"UpdateAliasRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_UpdateAliasRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UpdateAliasRequest = {"UpdateAliasRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_UpdateAliasRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteAliasRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Name", "Name", NULL, &s_Alias, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteAliasRequest = {"DeleteAliasRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteAliasRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteAliasRequest = {"DeleteAliasRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteAliasRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListAliasesRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"FunctionVersion", "FunctionVersion", NULL, &s_VersionWithLatestPublished, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Marker", "Marker", NULL, &s_String, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"MaxItems", "MaxItems", NULL, &s_MaxListItems, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListAliasesRequest = {"ListAliasesRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_ListAliasesRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListAliasesRequest = {"ListAliasesRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_ListAliasesRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AliasList[] = {
 	{"member", NULL, NULL, &s_AliasConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AliasList = {"AliasList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_AliasList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AliasList = {"AliasList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_AliasList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListAliasesResponse[] = {
 	{"NextMarker", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Aliases", NULL, NULL, &s_AliasList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListAliasesResponse = {"ListAliasesResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListAliasesResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListAliasesResponse = {"ListAliasesResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListAliasesResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutFunctionConcurrencyRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ReservedConcurrentExecutions", NULL, NULL, &s_ReservedConcurrentExecutions, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutFunctionConcurrencyRequest = {"PutFunctionConcurrencyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_PutFunctionConcurrencyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutFunctionConcurrencyRequest = {"PutFunctionConcurrencyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_PutFunctionConcurrencyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetFunctionConcurrencyRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetFunctionConcurrencyRequest = {"GetFunctionConcurrencyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetFunctionConcurrencyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetFunctionConcurrencyRequest = {"GetFunctionConcurrencyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetFunctionConcurrencyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetFunctionConcurrencyResponse[] = {
 	{"ReservedConcurrentExecutions", NULL, NULL, &s_ReservedConcurrentExecutions, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetFunctionConcurrencyResponse = {"GetFunctionConcurrencyResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetFunctionConcurrencyResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetFunctionConcurrencyResponse = {"GetFunctionConcurrencyResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetFunctionConcurrencyResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteFunctionConcurrencyRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_FunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteFunctionConcurrencyRequest = {"DeleteFunctionConcurrencyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteFunctionConcurrencyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_StatementId = {"StatementId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 100LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Action = {"Action", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Principal = {"Principal", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SourceOwner = {"SourceOwner", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 12LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EventSourceToken = {"EventSourceToken", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_PrincipalOrgID = {"PrincipalOrgID", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 12LL, 34LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteFunctionConcurrencyRequest = {"DeleteFunctionConcurrencyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteFunctionConcurrencyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_StatementId = {"StatementId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 100LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Action = {"Action", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Principal = {"Principal", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SourceOwner = {"SourceOwner", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 12LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EventSourceToken = {"EventSourceToken", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_PrincipalOrgID = {"PrincipalOrgID", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 12LL, 34LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_FunctionUrlAuthType[] = {"NONE", "AWS_IAM"};
-static const struct model_shape s_FunctionUrlAuthType = {"FunctionUrlAuthType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_FunctionUrlAuthType, NULL, NULL, 0};
-static const struct model_shape s_InvokedViaFunctionUrl = {"InvokedViaFunctionUrl", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionUrlAuthType = {"FunctionUrlAuthType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_FunctionUrlAuthType, NULL, NULL, NULL, 0};
+static const struct model_shape s_InvokedViaFunctionUrl = {"InvokedViaFunctionUrl", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AddPermissionRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"StatementId", NULL, NULL, &s_StatementId, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1034,50 +1034,50 @@ static const struct model_member m_AddPermissionRequest[] = {
 	{"FunctionUrlAuthType", NULL, NULL, &s_FunctionUrlAuthType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"InvokedViaFunctionUrl", NULL, NULL, &s_InvokedViaFunctionUrl, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AddPermissionRequest = {"AddPermissionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_AddPermissionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AddPermissionRequest = {"AddPermissionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_AddPermissionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AddPermissionResponse[] = {
 	{"Statement", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AddPermissionResponse = {"AddPermissionResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_AddPermissionResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AddPermissionResponse = {"AddPermissionResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_AddPermissionResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PolicyLengthExceededException[] = {
 	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PolicyLengthExceededException = {"PolicyLengthExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_PolicyLengthExceededException, NULL, 0LL, 0LL, 0, NULL, NULL, "PolicyLengthExceededException", 400};
-static const struct model_shape s_NamespacedStatementId = {"NamespacedStatementId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 100LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PolicyLengthExceededException = {"PolicyLengthExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_PolicyLengthExceededException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "PolicyLengthExceededException", 400};
+static const struct model_shape s_NamespacedStatementId = {"NamespacedStatementId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 100LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_RemovePermissionRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"StatementId", "StatementId", NULL, &s_NamespacedStatementId, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RevisionId", "RevisionId", NULL, &s_String, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_RemovePermissionRequest = {"RemovePermissionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_RemovePermissionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_RemovePermissionRequest = {"RemovePermissionRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_RemovePermissionRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetPolicyRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetPolicyRequest = {"GetPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetPolicyRequest = {"GetPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetPolicyResponse[] = {
 	{"Policy", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RevisionId", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetPolicyResponse = {"GetPolicyResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetPolicyResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MaximumRetryAttempts = {"MaximumRetryAttempts", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 2LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MaximumEventAgeInSeconds = {"MaximumEventAgeInSeconds", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 60LL, 21600LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_DestinationArn = {"DestinationArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 350LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetPolicyResponse = {"GetPolicyResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetPolicyResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaximumRetryAttempts = {"MaximumRetryAttempts", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 2LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaximumEventAgeInSeconds = {"MaximumEventAgeInSeconds", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 60LL, 21600LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_DestinationArn = {"DestinationArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 350LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_OnSuccess[] = {
 	{"Destination", NULL, NULL, &s_DestinationArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_OnSuccess = {"OnSuccess", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_OnSuccess, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_OnSuccess = {"OnSuccess", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_OnSuccess, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_OnFailure[] = {
 	{"Destination", NULL, NULL, &s_DestinationArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_OnFailure = {"OnFailure", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_OnFailure, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_OnFailure = {"OnFailure", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_OnFailure, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DestinationConfig[] = {
 	{"OnSuccess", NULL, NULL, &s_OnSuccess, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"OnFailure", NULL, NULL, &s_OnFailure, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DestinationConfig = {"DestinationConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DestinationConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DestinationConfig = {"DestinationConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DestinationConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutFunctionEventInvokeConfigRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1085,8 +1085,8 @@ static const struct model_member m_PutFunctionEventInvokeConfigRequest[] = {
 	{"MaximumEventAgeInSeconds", NULL, NULL, &s_MaximumEventAgeInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"DestinationConfig", NULL, NULL, &s_DestinationConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutFunctionEventInvokeConfigRequest = {"PutFunctionEventInvokeConfigRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PutFunctionEventInvokeConfigRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Date = {"Date", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutFunctionEventInvokeConfigRequest = {"PutFunctionEventInvokeConfigRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PutFunctionEventInvokeConfigRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Date = {"Date", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FunctionEventInvokeConfig[] = {
 	{"LastModified", NULL, NULL, &s_Date, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"FunctionArn", NULL, NULL, &s_FunctionArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1094,12 +1094,12 @@ static const struct model_member m_FunctionEventInvokeConfig[] = {
 	{"MaximumEventAgeInSeconds", NULL, NULL, &s_MaximumEventAgeInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"DestinationConfig", NULL, NULL, &s_DestinationConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FunctionEventInvokeConfig = {"FunctionEventInvokeConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_FunctionEventInvokeConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionEventInvokeConfig = {"FunctionEventInvokeConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_FunctionEventInvokeConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetFunctionEventInvokeConfigRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetFunctionEventInvokeConfigRequest = {"GetFunctionEventInvokeConfigRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetFunctionEventInvokeConfigRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetFunctionEventInvokeConfigRequest = {"GetFunctionEventInvokeConfigRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetFunctionEventInvokeConfigRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UpdateFunctionEventInvokeConfigRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1107,30 +1107,30 @@ static const struct model_member m_UpdateFunctionEventInvokeConfigRequest[] = {
 	{"MaximumEventAgeInSeconds", NULL, NULL, &s_MaximumEventAgeInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"DestinationConfig", NULL, NULL, &s_DestinationConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UpdateFunctionEventInvokeConfigRequest = {"UpdateFunctionEventInvokeConfigRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_UpdateFunctionEventInvokeConfigRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UpdateFunctionEventInvokeConfigRequest = {"UpdateFunctionEventInvokeConfigRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_UpdateFunctionEventInvokeConfigRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteFunctionEventInvokeConfigRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Qualifier", "Qualifier", NULL, &s_NumericLatestPublishedOrAliasQualifier, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteFunctionEventInvokeConfigRequest = {"DeleteFunctionEventInvokeConfigRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteFunctionEventInvokeConfigRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MaxFunctionEventInvokeConfigListItems = {"MaxFunctionEventInvokeConfigListItems", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteFunctionEventInvokeConfigRequest = {"DeleteFunctionEventInvokeConfigRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteFunctionEventInvokeConfigRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaxFunctionEventInvokeConfigListItems = {"MaxFunctionEventInvokeConfigListItems", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListFunctionEventInvokeConfigsRequest[] = {
 	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Marker", "Marker", NULL, &s_String, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"MaxItems", "MaxItems", NULL, &s_MaxFunctionEventInvokeConfigListItems, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListFunctionEventInvokeConfigsRequest = {"ListFunctionEventInvokeConfigsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_ListFunctionEventInvokeConfigsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListFunctionEventInvokeConfigsRequest = {"ListFunctionEventInvokeConfigsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_ListFunctionEventInvokeConfigsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FunctionEventInvokeConfigList[] = {
 	{"member", NULL, NULL, &s_FunctionEventInvokeConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FunctionEventInvokeConfigList = {"FunctionEventInvokeConfigList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_FunctionEventInvokeConfigList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FunctionEventInvokeConfigList = {"FunctionEventInvokeConfigList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_FunctionEventInvokeConfigList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListFunctionEventInvokeConfigsResponse[] = {
 	{"FunctionEventInvokeConfigs", NULL, NULL, &s_FunctionEventInvokeConfigList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"NextMarker", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListFunctionEventInvokeConfigsResponse = {"ListFunctionEventInvokeConfigsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListFunctionEventInvokeConfigsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_GetAccountSettingsRequest = {"GetAccountSettingsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_UnreservedConcurrentExecutions = {"UnreservedConcurrentExecutions", SHAPE_INTEGER, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListFunctionEventInvokeConfigsResponse = {"ListFunctionEventInvokeConfigsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListFunctionEventInvokeConfigsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetAccountSettingsRequest = {"GetAccountSettingsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_UnreservedConcurrentExecutions = {"UnreservedConcurrentExecutions", SHAPE_INTEGER, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AccountLimit[] = {
 	{"TotalCodeSize", NULL, NULL, &s_Long, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"CodeSizeUnzipped", NULL, NULL, &s_Long, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1138,40 +1138,40 @@ static const struct model_member m_AccountLimit[] = {
 	{"ConcurrentExecutions", NULL, NULL, &s_Integer, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"UnreservedConcurrentExecutions", NULL, NULL, &s_UnreservedConcurrentExecutions, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AccountLimit = {"AccountLimit", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_AccountLimit, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AccountLimit = {"AccountLimit", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_AccountLimit, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AccountUsage[] = {
 	{"TotalCodeSize", NULL, NULL, &s_Long, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"FunctionCount", NULL, NULL, &s_Long, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AccountUsage = {"AccountUsage", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_AccountUsage, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AccountUsage = {"AccountUsage", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_AccountUsage, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetAccountSettingsResponse[] = {
 	{"AccountLimit", NULL, NULL, &s_AccountLimit, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"AccountUsage", NULL, NULL, &s_AccountUsage, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetAccountSettingsResponse = {"GetAccountSettingsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetAccountSettingsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TaggableResource = {"TaggableResource", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 256LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetAccountSettingsResponse = {"GetAccountSettingsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetAccountSettingsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TaggableResource = {"TaggableResource", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_TagResourceRequest[] = {
 	{"Resource", "Resource", NULL, &s_TaggableResource, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Tags", NULL, NULL, &s_Tags, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TagResourceRequest = {"TagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_TagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagResourceRequest = {"TagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_TagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_TagKeyList[] = {
 	{"member", NULL, NULL, &s_TagKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TagKeyList = {"TagKeyList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_TagKeyList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagKeyList = {"TagKeyList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_TagKeyList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UntagResourceRequest[] = {
 	{"Resource", "Resource", NULL, &s_TaggableResource, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"TagKeys", "tagKeys", NULL, &s_TagKeyList, LOC_QUERY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UntagResourceRequest = {"UntagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_UntagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UntagResourceRequest = {"UntagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_UntagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListTagsRequest[] = {
 	{"Resource", "Resource", NULL, &s_TaggableResource, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListTagsRequest = {"ListTagsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListTagsRequest = {"ListTagsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListTagsResponse[] = {
 	{"Tags", NULL, NULL, &s_Tags, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListTagsResponse = {"ListTagsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListTagsResponse = {"ListTagsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 
 static const struct model_shape *const err_AddPermission[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_PolicyLengthExceededException, &s_ResourceNotFoundException, &s_PreconditionFailedException};
 static const struct model_shape *const err_CreateAlias[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};

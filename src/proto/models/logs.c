@@ -98,18 +98,18 @@ static const struct model_shape s_SearchedLogStream;
 static const struct model_shape s_SearchedLogStreams;
 static const struct model_shape s_FilterLogEventsResponse;
 
-static const struct model_shape s_LogGroupName = {"LogGroupName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_KmsKeyId = {"KmsKeyId", SHAPE_STRING, SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TagKey = {"TagKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TagValue = {"TagValue", SHAPE_STRING, SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroupName = {"LogGroupName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_KmsKeyId = {"KmsKeyId", SHAPE_STRING, SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagKey = {"TagKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagValue = {"TagValue", SHAPE_STRING, SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Tags[] = {
 	{"key", NULL, NULL, &s_TagKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"value", NULL, NULL, &s_TagValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Tags = {"Tags", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_Tags, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Tags = {"Tags", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_Tags, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_LogGroupClass[] = {"STANDARD", "INFREQUENT_ACCESS", "DELIVERY"};
-static const struct model_shape s_LogGroupClass = {"LogGroupClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_LogGroupClass, NULL, NULL, 0};
-static const struct model_shape s_DeletionProtectionEnabled = {"DeletionProtectionEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroupClass = {"LogGroupClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_LogGroupClass, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeletionProtectionEnabled = {"DeletionProtectionEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateLogGroupRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"kmsKeyId", NULL, NULL, &s_KmsKeyId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -117,32 +117,32 @@ static const struct model_member m_CreateLogGroupRequest[] = {
 	{"logGroupClass", NULL, NULL, &s_LogGroupClass, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"deletionProtectionEnabled", NULL, NULL, &s_DeletionProtectionEnabled, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateLogGroupRequest = {"CreateLogGroupRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_CreateLogGroupRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_InvalidParameterException = {"InvalidParameterException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidParameterException", 0};
-static const struct model_shape s_ResourceAlreadyExistsException = {"ResourceAlreadyExistsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "ResourceAlreadyExistsException", 0};
-static const struct model_shape s_LimitExceededException = {"LimitExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "LimitExceededException", 0};
-static const struct model_shape s_OperationAbortedException = {"OperationAbortedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "OperationAbortedException", 0};
-static const struct model_shape s_ServiceUnavailableException = {"ServiceUnavailableException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "ServiceUnavailableException", 0};
+static const struct model_shape s_CreateLogGroupRequest = {"CreateLogGroupRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_CreateLogGroupRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_InvalidParameterException = {"InvalidParameterException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidParameterException", 0};
+static const struct model_shape s_ResourceAlreadyExistsException = {"ResourceAlreadyExistsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ResourceAlreadyExistsException", 0};
+static const struct model_shape s_LimitExceededException = {"LimitExceededException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "LimitExceededException", 0};
+static const struct model_shape s_OperationAbortedException = {"OperationAbortedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "OperationAbortedException", 0};
+static const struct model_shape s_ServiceUnavailableException = {"ServiceUnavailableException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ServiceUnavailableException", 0};
 static const struct model_member m_DeleteLogGroupRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteLogGroupRequest = {"DeleteLogGroupRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteLogGroupRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ResourceNotFoundException = {"ResourceNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "ResourceNotFoundException", 0};
-static const struct model_shape s_ValidationException = {"ValidationException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "ValidationException", 0};
-static const struct model_shape s_AccountId = {"AccountId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 12LL, 12LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteLogGroupRequest = {"DeleteLogGroupRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteLogGroupRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ResourceNotFoundException = {"ResourceNotFoundException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ResourceNotFoundException", 0};
+static const struct model_shape s_ValidationException = {"ValidationException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ValidationException", 0};
+static const struct model_shape s_AccountId = {"AccountId", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 12LL, 12LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AccountIds[] = {
 	{"member", NULL, NULL, &s_AccountId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AccountIds = {"AccountIds", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_AccountIds, NULL, 0LL, 20LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LogGroupNamePattern = {"LogGroupNamePattern", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 512LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NextToken = {"NextToken", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_DescribeLimit = {"DescribeLimit", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_IncludeLinkedAccounts = {"IncludeLinkedAccounts", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LogGroupIdentifier = {"LogGroupIdentifier", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 2048LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AccountIds = {"AccountIds", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_AccountIds, NULL, 0LL, 20LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroupNamePattern = {"LogGroupNamePattern", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NextToken = {"NextToken", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLimit = {"DescribeLimit", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_IncludeLinkedAccounts = {"IncludeLinkedAccounts", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroupIdentifier = {"LogGroupIdentifier", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 2048LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DescribeLogGroupsLogGroupIdentifiers[] = {
 	{"member", NULL, NULL, &s_LogGroupIdentifier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DescribeLogGroupsLogGroupIdentifiers = {"DescribeLogGroupsLogGroupIdentifiers", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_DescribeLogGroupsLogGroupIdentifiers, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLogGroupsLogGroupIdentifiers = {"DescribeLogGroupsLogGroupIdentifiers", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_DescribeLogGroupsLogGroupIdentifiers, NULL, 1LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DescribeLogGroupsRequest[] = {
 	{"accountIdentifiers", NULL, NULL, &s_AccountIds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"logGroupNamePrefix", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -153,21 +153,21 @@ static const struct model_member m_DescribeLogGroupsRequest[] = {
 	{"logGroupClass", NULL, NULL, &s_LogGroupClass, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"logGroupIdentifiers", NULL, NULL, &s_DescribeLogGroupsLogGroupIdentifiers, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DescribeLogGroupsRequest = {"DescribeLogGroupsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_DescribeLogGroupsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Timestamp = {"Timestamp", SHAPE_LONG, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Days = {"Days", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_FilterCount = {"FilterCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Arn = {"Arn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_StoredBytes = {"StoredBytes", SHAPE_LONG, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLogGroupsRequest = {"DescribeLogGroupsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_DescribeLogGroupsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Timestamp = {"Timestamp", SHAPE_LONG, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Days = {"Days", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilterCount = {"FilterCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Arn = {"Arn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_StoredBytes = {"StoredBytes", SHAPE_LONG, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_DataProtectionStatus[] = {"ACTIVATED", "DELETED", "ARCHIVED", "DISABLED"};
-static const struct model_shape s_DataProtectionStatus = {"DataProtectionStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 4, e_DataProtectionStatus, NULL, NULL, 0};
+static const struct model_shape s_DataProtectionStatus = {"DataProtectionStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 4, e_DataProtectionStatus, NULL, NULL, NULL, 0};
 static const char *const e_InheritedProperty[] = {"ACCOUNT_DATA_PROTECTION"};
-static const struct model_shape s_InheritedProperty = {"InheritedProperty", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_InheritedProperty, NULL, NULL, 0};
+static const struct model_shape s_InheritedProperty = {"InheritedProperty", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_InheritedProperty, NULL, NULL, NULL, 0};
 static const struct model_member m_InheritedProperties[] = {
 	{"member", NULL, NULL, &s_InheritedProperty, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InheritedProperties = {"InheritedProperties", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_InheritedProperties, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_BearerTokenAuthenticationEnabled = {"BearerTokenAuthenticationEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_InheritedProperties = {"InheritedProperties", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_InheritedProperties, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BearerTokenAuthenticationEnabled = {"BearerTokenAuthenticationEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LogGroup[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"creationTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -183,68 +183,68 @@ static const struct model_member m_LogGroup[] = {
 	{"deletionProtectionEnabled", NULL, NULL, &s_DeletionProtectionEnabled, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"bearerTokenAuthenticationEnabled", NULL, NULL, &s_BearerTokenAuthenticationEnabled, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LogGroup = {"LogGroup", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_LogGroup, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroup = {"LogGroup", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_LogGroup, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LogGroups[] = {
 	{"member", NULL, NULL, &s_LogGroup, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LogGroups = {"LogGroups", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LogGroups, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogGroups = {"LogGroups", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LogGroups, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DescribeLogGroupsResponse[] = {
 	{"logGroups", NULL, NULL, &s_LogGroups, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DescribeLogGroupsResponse = {"DescribeLogGroupsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DescribeLogGroupsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLogGroupsResponse = {"DescribeLogGroupsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DescribeLogGroupsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutRetentionPolicyRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"retentionInDays", NULL, NULL, &s_Days, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutRetentionPolicyRequest = {"PutRetentionPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_PutRetentionPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutRetentionPolicyRequest = {"PutRetentionPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_PutRetentionPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteRetentionPolicyRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteRetentionPolicyRequest = {"DeleteRetentionPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteRetentionPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AmazonResourceName = {"AmazonResourceName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1011LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteRetentionPolicyRequest = {"DeleteRetentionPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteRetentionPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AmazonResourceName = {"AmazonResourceName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1011LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_TagResourceRequest[] = {
 	{"resourceArn", NULL, NULL, &s_AmazonResourceName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"tags", NULL, NULL, &s_Tags, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TagResourceRequest = {"TagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_TagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Message = {"Message", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagResourceRequest = {"TagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_TagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Message = {"Message", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_TooManyTagsException[] = {
 	{"message", NULL, NULL, &s_Message, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"resourceName", NULL, NULL, &s_AmazonResourceName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TooManyTagsException = {"TooManyTagsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_TooManyTagsException, NULL, 0LL, 0LL, 0, NULL, NULL, "TooManyTagsException", 0};
+static const struct model_shape s_TooManyTagsException = {"TooManyTagsException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_TooManyTagsException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "TooManyTagsException", 0};
 static const struct model_member m_TagKeyList[] = {
 	{"member", NULL, NULL, &s_TagKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TagKeyList = {"TagKeyList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_TagKeyList, NULL, 0LL, 50LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagKeyList = {"TagKeyList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_TagKeyList, NULL, 0LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UntagResourceRequest[] = {
 	{"resourceArn", NULL, NULL, &s_AmazonResourceName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"tagKeys", NULL, NULL, &s_TagKeyList, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UntagResourceRequest = {"UntagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_UntagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UntagResourceRequest = {"UntagResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_UntagResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListTagsForResourceRequest[] = {
 	{"resourceArn", NULL, NULL, &s_AmazonResourceName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListTagsForResourceRequest = {"ListTagsForResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsForResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListTagsForResourceRequest = {"ListTagsForResourceRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsForResourceRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListTagsForResourceResponse[] = {
 	{"tags", NULL, NULL, &s_Tags, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListTagsForResourceResponse = {"ListTagsForResourceResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsForResourceResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LogStreamName = {"LogStreamName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListTagsForResourceResponse = {"ListTagsForResourceResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsForResourceResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogStreamName = {"LogStreamName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateLogStreamRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateLogStreamRequest = {"CreateLogStreamRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_CreateLogStreamRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CreateLogStreamRequest = {"CreateLogStreamRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_CreateLogStreamRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteLogStreamRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteLogStreamRequest = {"DeleteLogStreamRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteLogStreamRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteLogStreamRequest = {"DeleteLogStreamRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteLogStreamRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_OrderBy[] = {"LogStreamName", "LastEventTime"};
-static const struct model_shape s_OrderBy = {"OrderBy", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_OrderBy, NULL, NULL, 0};
-static const struct model_shape s_Descending = {"Descending", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_OrderBy = {"OrderBy", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_OrderBy, NULL, NULL, NULL, 0};
+static const struct model_shape s_Descending = {"Descending", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DescribeLogStreamsRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"logGroupIdentifier", NULL, NULL, &s_LogGroupIdentifier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -254,8 +254,8 @@ static const struct model_member m_DescribeLogStreamsRequest[] = {
 	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"limit", NULL, NULL, &s_DescribeLimit, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DescribeLogStreamsRequest = {"DescribeLogStreamsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 7, m_DescribeLogStreamsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SequenceToken = {"SequenceToken", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLogStreamsRequest = {"DescribeLogStreamsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 7, m_DescribeLogStreamsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SequenceToken = {"SequenceToken", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LogStream[] = {
 	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"creationTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -266,45 +266,45 @@ static const struct model_member m_LogStream[] = {
 	{"arn", NULL, NULL, &s_Arn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"storedBytes", NULL, NULL, &s_StoredBytes, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LogStream = {"LogStream", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_LogStream, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogStream = {"LogStream", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_LogStream, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LogStreams[] = {
 	{"member", NULL, NULL, &s_LogStream, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LogStreams = {"LogStreams", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LogStreams, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogStreams = {"LogStreams", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LogStreams, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DescribeLogStreamsResponse[] = {
 	{"logStreams", NULL, NULL, &s_LogStreams, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DescribeLogStreamsResponse = {"DescribeLogStreamsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DescribeLogStreamsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EventMessage = {"EventMessage", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DescribeLogStreamsResponse = {"DescribeLogStreamsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DescribeLogStreamsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EventMessage = {"EventMessage", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_InputLogEvent[] = {
 	{"timestamp", NULL, NULL, &s_Timestamp, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_EventMessage, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InputLogEvent = {"InputLogEvent", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_InputLogEvent, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_InputLogEvent = {"InputLogEvent", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_InputLogEvent, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_InputLogEvents[] = {
 	{"member", NULL, NULL, &s_InputLogEvent, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InputLogEvents = {"InputLogEvents", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_InputLogEvents, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EntityKeyAttributesKey = {"EntityKeyAttributesKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 32LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EntityKeyAttributesValue = {"EntityKeyAttributesValue", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_InputLogEvents = {"InputLogEvents", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_InputLogEvents, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityKeyAttributesKey = {"EntityKeyAttributesKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 32LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityKeyAttributesValue = {"EntityKeyAttributesValue", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_EntityKeyAttributes[] = {
 	{"key", NULL, NULL, &s_EntityKeyAttributesKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"value", NULL, NULL, &s_EntityKeyAttributesValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EntityKeyAttributes = {"EntityKeyAttributes", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_EntityKeyAttributes, NULL, 2LL, 4LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EntityAttributesKey = {"EntityAttributesKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 256LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EntityAttributesValue = {"EntityAttributesValue", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityKeyAttributes = {"EntityKeyAttributes", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_EntityKeyAttributes, NULL, 2LL, 4LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityAttributesKey = {"EntityAttributesKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityAttributesValue = {"EntityAttributesValue", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_EntityAttributes[] = {
 	{"key", NULL, NULL, &s_EntityAttributesKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"value", NULL, NULL, &s_EntityAttributesValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_EntityAttributes = {"EntityAttributes", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_EntityAttributes, NULL, 0LL, 10LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityAttributes = {"EntityAttributes", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_EntityAttributes, NULL, 0LL, 10LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Entity[] = {
 	{"keyAttributes", NULL, NULL, &s_EntityKeyAttributes, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"attributes", NULL, NULL, &s_EntityAttributes, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Entity = {"Entity", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Entity, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Entity = {"Entity", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Entity, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutLogEventsRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -312,38 +312,38 @@ static const struct model_member m_PutLogEventsRequest[] = {
 	{"sequenceToken", NULL, NULL, &s_SequenceToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"entity", NULL, NULL, &s_Entity, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutLogEventsRequest = {"PutLogEventsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PutLogEventsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LogEventIndex = {"LogEventIndex", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutLogEventsRequest = {"PutLogEventsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PutLogEventsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogEventIndex = {"LogEventIndex", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_RejectedLogEventsInfo[] = {
 	{"tooNewLogEventStartIndex", NULL, NULL, &s_LogEventIndex, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"tooOldLogEventEndIndex", NULL, NULL, &s_LogEventIndex, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"expiredLogEventEndIndex", NULL, NULL, &s_LogEventIndex, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_RejectedLogEventsInfo = {"RejectedLogEventsInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_RejectedLogEventsInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_RejectedLogEventsInfo = {"RejectedLogEventsInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_RejectedLogEventsInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_EntityRejectionErrorType[] = {"InvalidEntity", "InvalidTypeValue", "InvalidKeyAttributes", "InvalidAttributes", "EntitySizeTooLarge", "UnsupportedLogGroupType", "MissingRequiredFields"};
-static const struct model_shape s_EntityRejectionErrorType = {"EntityRejectionErrorType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 7, e_EntityRejectionErrorType, NULL, NULL, 0};
+static const struct model_shape s_EntityRejectionErrorType = {"EntityRejectionErrorType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 7, e_EntityRejectionErrorType, NULL, NULL, NULL, 0};
 static const struct model_member m_RejectedEntityInfo[] = {
 	{"errorType", NULL, NULL, &s_EntityRejectionErrorType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_RejectedEntityInfo = {"RejectedEntityInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_RejectedEntityInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_RejectedEntityInfo = {"RejectedEntityInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_RejectedEntityInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutLogEventsResponse[] = {
 	{"nextSequenceToken", NULL, NULL, &s_SequenceToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"rejectedLogEventsInfo", NULL, NULL, &s_RejectedLogEventsInfo, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"rejectedEntityInfo", NULL, NULL, &s_RejectedEntityInfo, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutLogEventsResponse = {"PutLogEventsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_PutLogEventsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutLogEventsResponse = {"PutLogEventsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_PutLogEventsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_InvalidSequenceTokenException[] = {
 	{"expectedSequenceToken", NULL, NULL, &s_SequenceToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvalidSequenceTokenException = {"InvalidSequenceTokenException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_InvalidSequenceTokenException, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidSequenceTokenException", 0};
+static const struct model_shape s_InvalidSequenceTokenException = {"InvalidSequenceTokenException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_InvalidSequenceTokenException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidSequenceTokenException", 0};
 static const struct model_member m_DataAlreadyAcceptedException[] = {
 	{"expectedSequenceToken", NULL, NULL, &s_SequenceToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DataAlreadyAcceptedException = {"DataAlreadyAcceptedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_DataAlreadyAcceptedException, NULL, 0LL, 0LL, 0, NULL, NULL, "DataAlreadyAcceptedException", 0};
-static const struct model_shape s_UnrecognizedClientException = {"UnrecognizedClientException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "UnrecognizedClientException", 0};
-static const struct model_shape s_EventsLimit = {"EventsLimit", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_StartFromHead = {"StartFromHead", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Unmask = {"Unmask", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DataAlreadyAcceptedException = {"DataAlreadyAcceptedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_DataAlreadyAcceptedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "DataAlreadyAcceptedException", 0};
+static const struct model_shape s_UnrecognizedClientException = {"UnrecognizedClientException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "UnrecognizedClientException", 0};
+static const struct model_shape s_EventsLimit = {"EventsLimit", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_StartFromHead = {"StartFromHead", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Unmask = {"Unmask", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetLogEventsRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"logGroupIdentifier", NULL, NULL, &s_LogGroupIdentifier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -355,29 +355,29 @@ static const struct model_member m_GetLogEventsRequest[] = {
 	{"startFromHead", NULL, NULL, &s_StartFromHead, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"unmask", NULL, NULL, &s_Unmask, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetLogEventsRequest = {"GetLogEventsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_GetLogEventsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetLogEventsRequest = {"GetLogEventsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_GetLogEventsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_OutputLogEvent[] = {
 	{"timestamp", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"message", NULL, NULL, &s_EventMessage, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ingestionTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_OutputLogEvent = {"OutputLogEvent", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_OutputLogEvent, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_OutputLogEvent = {"OutputLogEvent", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_OutputLogEvent, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_OutputLogEvents[] = {
 	{"member", NULL, NULL, &s_OutputLogEvent, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_OutputLogEvents = {"OutputLogEvents", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_OutputLogEvents, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_OutputLogEvents = {"OutputLogEvents", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_OutputLogEvents, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetLogEventsResponse[] = {
 	{"events", NULL, NULL, &s_OutputLogEvents, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"nextForwardToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"nextBackwardToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetLogEventsResponse = {"GetLogEventsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_GetLogEventsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetLogEventsResponse = {"GetLogEventsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_GetLogEventsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_InputLogStreamNames[] = {
 	{"member", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InputLogStreamNames = {"InputLogStreamNames", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_InputLogStreamNames, NULL, 1LL, 100LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_FilterPattern = {"FilterPattern", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 1024LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Interleaved = {"Interleaved", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_InputLogStreamNames = {"InputLogStreamNames", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_InputLogStreamNames, NULL, 1LL, 100LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilterPattern = {"FilterPattern", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 1024LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Interleaved = {"Interleaved", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FilterLogEventsRequest[] = {
 	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"logGroupIdentifier", NULL, NULL, &s_LogGroupIdentifier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -391,8 +391,8 @@ static const struct model_member m_FilterLogEventsRequest[] = {
 	{"interleaved", NULL, NULL, &s_Interleaved, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"unmask", NULL, NULL, &s_Unmask, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FilterLogEventsRequest = {"FilterLogEventsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_FilterLogEventsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EventId = {"EventId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilterLogEventsRequest = {"FilterLogEventsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_FilterLogEventsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EventId = {"EventId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FilteredLogEvent[] = {
 	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"timestamp", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -400,27 +400,27 @@ static const struct model_member m_FilteredLogEvent[] = {
 	{"ingestionTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"eventId", NULL, NULL, &s_EventId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FilteredLogEvent = {"FilteredLogEvent", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_FilteredLogEvent, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilteredLogEvent = {"FilteredLogEvent", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_FilteredLogEvent, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FilteredLogEvents[] = {
 	{"member", NULL, NULL, &s_FilteredLogEvent, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FilteredLogEvents = {"FilteredLogEvents", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_FilteredLogEvents, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LogStreamSearchedCompletely = {"LogStreamSearchedCompletely", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilteredLogEvents = {"FilteredLogEvents", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_FilteredLogEvents, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogStreamSearchedCompletely = {"LogStreamSearchedCompletely", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_SearchedLogStream[] = {
 	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"searchedCompletely", NULL, NULL, &s_LogStreamSearchedCompletely, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SearchedLogStream = {"SearchedLogStream", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_SearchedLogStream, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_SearchedLogStream = {"SearchedLogStream", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_SearchedLogStream, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_SearchedLogStreams[] = {
 	{"member", NULL, NULL, &s_SearchedLogStream, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_SearchedLogStreams = {"SearchedLogStreams", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_SearchedLogStreams, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_SearchedLogStreams = {"SearchedLogStreams", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_SearchedLogStreams, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_FilterLogEventsResponse[] = {
 	{"events", NULL, NULL, &s_FilteredLogEvents, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"searchedLogStreams", NULL, NULL, &s_SearchedLogStreams, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_FilterLogEventsResponse = {"FilterLogEventsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_FilterLogEventsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilterLogEventsResponse = {"FilterLogEventsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_FilterLogEventsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 
 static const struct model_shape *const err_CreateLogGroup[] = {&s_InvalidParameterException, &s_ResourceAlreadyExistsException, &s_LimitExceededException, &s_OperationAbortedException, &s_ServiceUnavailableException};
 static const struct model_shape *const err_CreateLogStream[] = {&s_InvalidParameterException, &s_ResourceAlreadyExistsException, &s_ResourceNotFoundException, &s_ServiceUnavailableException};

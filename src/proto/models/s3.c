@@ -291,29 +291,6 @@ static const struct model_shape s_GetBucketPolicyOutput;
 static const struct model_shape s_ConfirmRemoveSelfBucketAccess;
 static const struct model_shape s_PutBucketPolicyRequest;
 static const struct model_shape s_DeleteBucketPolicyRequest;
-static const struct model_shape s_GetBucketNotificationConfigurationRequest;
-static const struct model_shape s_NotificationId;
-static const struct model_shape s_TopicArn;
-static const struct model_shape s_Event;
-static const struct model_shape s_EventList;
-static const struct model_shape s_FilterRuleName;
-static const struct model_shape s_FilterRuleValue;
-static const struct model_shape s_FilterRule;
-static const struct model_shape s_FilterRuleList;
-static const struct model_shape s_S3KeyFilter;
-static const struct model_shape s_NotificationConfigurationFilter;
-static const struct model_shape s_TopicConfiguration;
-static const struct model_shape s_TopicConfigurationList;
-static const struct model_shape s_QueueArn;
-static const struct model_shape s_QueueConfiguration;
-static const struct model_shape s_QueueConfigurationList;
-static const struct model_shape s_LambdaFunctionArn;
-static const struct model_shape s_LambdaFunctionConfiguration;
-static const struct model_shape s_LambdaFunctionConfigurationList;
-static const struct model_shape s_EventBridgeConfiguration;
-static const struct model_shape s_NotificationConfiguration;
-static const struct model_shape s_SkipValidation;
-static const struct model_shape s_PutBucketNotificationConfigurationRequest;
 static const struct model_shape s_GetBucketCorsRequest;
 static const struct model_shape s_AllowedHeader;
 static const struct model_shape s_AllowedHeaders;
@@ -332,55 +309,55 @@ static const struct model_shape s_PutBucketCorsRequest;
 static const struct model_shape s_DeleteBucketCorsRequest;
 
 static const char *const e_BucketCannedACL[] = {"private", "public-read", "public-read-write", "authenticated-read"};
-static const struct model_shape s_BucketCannedACL = {"BucketCannedACL", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 4, e_BucketCannedACL, NULL, NULL, 0};
-static const struct model_shape s_BucketName = {"BucketName", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_BucketCannedACL = {"BucketCannedACL", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 4, e_BucketCannedACL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BucketName = {"BucketName", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_BucketLocationConstraint[] = {"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "cn-north-1", "cn-northwest-1", "EU", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2"};
-static const struct model_shape s_BucketLocationConstraint = {"BucketLocationConstraint", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 38, e_BucketLocationConstraint, NULL, NULL, 0};
+static const struct model_shape s_BucketLocationConstraint = {"BucketLocationConstraint", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 38, e_BucketLocationConstraint, NULL, NULL, NULL, 0};
 static const char *const e_LocationType[] = {"AvailabilityZone", "LocalZone"};
-static const struct model_shape s_LocationType = {"LocationType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_LocationType, NULL, NULL, 0};
-static const struct model_shape s_LocationNameAsString = {"LocationNameAsString", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LocationType = {"LocationType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_LocationType, NULL, NULL, NULL, 0};
+static const struct model_shape s_LocationNameAsString = {"LocationNameAsString", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_LocationInfo[] = {
 	{"Type", NULL, NULL, &s_LocationType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Name", NULL, NULL, &s_LocationNameAsString, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_LocationInfo = {"LocationInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_LocationInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_LocationInfo = {"LocationInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_LocationInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_DataRedundancy[] = {"SingleAvailabilityZone", "SingleLocalZone"};
-static const struct model_shape s_DataRedundancy = {"DataRedundancy", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_DataRedundancy, NULL, NULL, 0};
+static const struct model_shape s_DataRedundancy = {"DataRedundancy", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_DataRedundancy, NULL, NULL, NULL, 0};
 static const char *const e_BucketType[] = {"Directory"};
-static const struct model_shape s_BucketType = {"BucketType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_BucketType, NULL, NULL, 0};
+static const struct model_shape s_BucketType = {"BucketType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_BucketType, NULL, NULL, NULL, 0};
 static const struct model_member m_BucketInfo[] = {
 	{"DataRedundancy", NULL, NULL, &s_DataRedundancy, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Type", NULL, NULL, &s_BucketType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_BucketInfo = {"BucketInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_BucketInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ObjectKey = {"ObjectKey", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Value = {"Value", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_BucketInfo = {"BucketInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_BucketInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectKey = {"ObjectKey", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Value = {"Value", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Tag[] = {
 	{"Key", NULL, NULL, &s_ObjectKey, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Value", NULL, NULL, &s_Value, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Tag = {"Tag", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Tag, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Tag = {"Tag", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Tag, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_TagSet[] = {
 	{"member", "Tag", NULL, &s_Tag, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_TagSet = {"TagSet", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_TagSet, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagSet = {"TagSet", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_TagSet, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateBucketConfiguration[] = {
 	{"LocationConstraint", NULL, NULL, &s_BucketLocationConstraint, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Location", NULL, NULL, &s_LocationInfo, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Bucket", NULL, NULL, &s_BucketInfo, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Tags", NULL, NULL, &s_TagSet, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateBucketConfiguration = {"CreateBucketConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_CreateBucketConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_GrantFullControl = {"GrantFullControl", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_GrantRead = {"GrantRead", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_GrantReadACP = {"GrantReadACP", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_GrantWrite = {"GrantWrite", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_GrantWriteACP = {"GrantWriteACP", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ObjectLockEnabledForBucket = {"ObjectLockEnabledForBucket", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CreateBucketConfiguration = {"CreateBucketConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_CreateBucketConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_GrantFullControl = {"GrantFullControl", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_GrantRead = {"GrantRead", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_GrantReadACP = {"GrantReadACP", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_GrantWrite = {"GrantWrite", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_GrantWriteACP = {"GrantWriteACP", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectLockEnabledForBucket = {"ObjectLockEnabledForBucket", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ObjectOwnership[] = {"BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"};
-static const struct model_shape s_ObjectOwnership = {"ObjectOwnership", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_ObjectOwnership, NULL, NULL, 0};
+static const struct model_shape s_ObjectOwnership = {"ObjectOwnership", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_ObjectOwnership, NULL, NULL, NULL, 0};
 static const char *const e_BucketNamespace[] = {"account-regional", "global"};
-static const struct model_shape s_BucketNamespace = {"BucketNamespace", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_BucketNamespace, NULL, NULL, 0};
+static const struct model_shape s_BucketNamespace = {"BucketNamespace", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_BucketNamespace, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateBucketRequest[] = {
 	{"ACL", "x-amz-acl", NULL, &s_BucketCannedACL, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -394,30 +371,30 @@ static const struct model_member m_CreateBucketRequest[] = {
 	{"ObjectOwnership", "x-amz-object-ownership", NULL, &s_ObjectOwnership, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"BucketNamespace", "x-amz-bucket-namespace", NULL, &s_BucketNamespace, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateBucketRequest = {"CreateBucketRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_CreateBucketRequest, "CreateBucketConfiguration", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Location = {"Location", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_S3RegionalOrS3ExpressBucketArnString = {"S3RegionalOrS3ExpressBucketArnString", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CreateBucketRequest = {"CreateBucketRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_CreateBucketRequest, "CreateBucketConfiguration", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Location = {"Location", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_S3RegionalOrS3ExpressBucketArnString = {"S3RegionalOrS3ExpressBucketArnString", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 128LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateBucketOutput[] = {
 	{"Location", "Location", NULL, &s_Location, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"BucketArn", "x-amz-bucket-arn", NULL, &s_S3RegionalOrS3ExpressBucketArnString, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateBucketOutput = {"CreateBucketOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_CreateBucketOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_BucketAlreadyExists = {"BucketAlreadyExists", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "BucketAlreadyExists", 409};
-static const struct model_shape s_BucketAlreadyOwnedByYou = {"BucketAlreadyOwnedByYou", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "BucketAlreadyOwnedByYou", 409};
-static const struct model_shape s_AccountId = {"AccountId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CreateBucketOutput = {"CreateBucketOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_CreateBucketOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BucketAlreadyExists = {"BucketAlreadyExists", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "BucketAlreadyExists", 409};
+static const struct model_shape s_BucketAlreadyOwnedByYou = {"BucketAlreadyOwnedByYou", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "BucketAlreadyOwnedByYou", 409};
+static const struct model_shape s_AccountId = {"AccountId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteBucketRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteBucketRequest = {"DeleteBucketRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteBucketRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteBucketRequest = {"DeleteBucketRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteBucketRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_HeadBucketRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_HeadBucketRequest = {"HeadBucketRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_HeadBucketRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_BucketLocationName = {"BucketLocationName", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Region = {"Region", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 20LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AccessPointAlias = {"AccessPointAlias", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_HeadBucketRequest = {"HeadBucketRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_HeadBucketRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BucketLocationName = {"BucketLocationName", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Region = {"Region", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 20LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AccessPointAlias = {"AccessPointAlias", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_HeadBucketOutput[] = {
 	{"BucketArn", "x-amz-bucket-arn", NULL, &s_S3RegionalOrS3ExpressBucketArnString, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"BucketLocationType", "x-amz-bucket-location-type", NULL, &s_LocationType, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -425,62 +402,62 @@ static const struct model_member m_HeadBucketOutput[] = {
 	{"BucketRegion", "x-amz-bucket-region", NULL, &s_Region, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"AccessPointAlias", "x-amz-access-point-alias", NULL, &s_AccessPointAlias, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_HeadBucketOutput = {"HeadBucketOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_HeadBucketOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NoSuchBucket = {"NoSuchBucket", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "NoSuchBucket", 404};
-static const struct model_shape s_MaxBuckets = {"MaxBuckets", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Token = {"Token", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Prefix = {"Prefix", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_BucketRegion = {"BucketRegion", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_HeadBucketOutput = {"HeadBucketOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_HeadBucketOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NoSuchBucket = {"NoSuchBucket", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "NoSuchBucket", 404};
+static const struct model_shape s_MaxBuckets = {"MaxBuckets", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Token = {"Token", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Prefix = {"Prefix", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BucketRegion = {"BucketRegion", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListBucketsRequest[] = {
 	{"MaxBuckets", "max-buckets", NULL, &s_MaxBuckets, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ContinuationToken", "continuation-token", NULL, &s_Token, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Prefix", "prefix", NULL, &s_Prefix, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"BucketRegion", "bucket-region", NULL, &s_BucketRegion, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListBucketsRequest = {"ListBucketsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_ListBucketsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CreationDate = {"CreationDate", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListBucketsRequest = {"ListBucketsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_ListBucketsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CreationDate = {"CreationDate", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Bucket[] = {
 	{"Name", NULL, NULL, &s_BucketName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"CreationDate", NULL, NULL, &s_CreationDate, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"BucketRegion", NULL, NULL, &s_BucketRegion, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"BucketArn", NULL, NULL, &s_S3RegionalOrS3ExpressBucketArnString, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Bucket = {"Bucket", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_Bucket, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Bucket = {"Bucket", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_Bucket, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Buckets[] = {
 	{"member", "Bucket", NULL, &s_Bucket, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Buckets = {"Buckets", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_Buckets, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_DisplayName = {"DisplayName", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ID = {"ID", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Buckets = {"Buckets", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_Buckets, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_DisplayName = {"DisplayName", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ID = {"ID", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Owner[] = {
 	{"DisplayName", NULL, NULL, &s_DisplayName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ID", NULL, NULL, &s_ID, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Owner = {"Owner", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Owner, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NextToken = {"NextToken", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Owner = {"Owner", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Owner, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NextToken = {"NextToken", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListBucketsOutput[] = {
 	{"Buckets", NULL, NULL, &s_Buckets, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Owner", NULL, NULL, &s_Owner, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ContinuationToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Prefix", NULL, NULL, &s_Prefix, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListBucketsOutput = {"ListBucketsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_ListBucketsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListBucketsOutput = {"ListBucketsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_ListBucketsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketLocationRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketLocationRequest = {"GetBucketLocationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketLocationRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketLocationRequest = {"GetBucketLocationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketLocationRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketLocationOutput[] = {
 	{"LocationConstraint", NULL, NULL, &s_BucketLocationConstraint, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketLocationOutput = {"GetBucketLocationOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetBucketLocationOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ContentMD5 = {"ContentMD5", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketLocationOutput = {"GetBucketLocationOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetBucketLocationOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ContentMD5 = {"ContentMD5", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ChecksumAlgorithm[] = {"CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"};
-static const struct model_shape s_ChecksumAlgorithm = {"ChecksumAlgorithm", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 10, e_ChecksumAlgorithm, NULL, NULL, 0};
+static const struct model_shape s_ChecksumAlgorithm = {"ChecksumAlgorithm", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 10, e_ChecksumAlgorithm, NULL, NULL, NULL, 0};
 static const struct model_member m_Tagging[] = {
 	{"TagSet", NULL, NULL, &s_TagSet, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Tagging = {"Tagging", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_Tagging, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Tagging = {"Tagging", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_Tagging, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutBucketTaggingRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ContentMD5", "Content-MD5", NULL, &s_ContentMD5, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -488,31 +465,31 @@ static const struct model_member m_PutBucketTaggingRequest[] = {
 	{"Tagging", "Tagging", NULL, &s_Tagging, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, "http://s3.amazonaws.com/doc/2006-03-01/", NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutBucketTaggingRequest = {"PutBucketTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PutBucketTaggingRequest, "Tagging", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutBucketTaggingRequest = {"PutBucketTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PutBucketTaggingRequest, "Tagging", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketTaggingRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketTaggingRequest = {"GetBucketTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketTaggingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketTaggingRequest = {"GetBucketTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketTaggingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketTaggingOutput[] = {
 	{"TagSet", NULL, NULL, &s_TagSet, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketTaggingOutput = {"GetBucketTaggingOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetBucketTaggingOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketTaggingOutput = {"GetBucketTaggingOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetBucketTaggingOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteBucketTaggingRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteBucketTaggingRequest = {"DeleteBucketTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteBucketTaggingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MFA = {"MFA", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteBucketTaggingRequest = {"DeleteBucketTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteBucketTaggingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MFA = {"MFA", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_MFADelete[] = {"Enabled", "Disabled"};
-static const struct model_shape s_MFADelete = {"MFADelete", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_MFADelete, NULL, NULL, 0};
+static const struct model_shape s_MFADelete = {"MFADelete", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_MFADelete, NULL, NULL, NULL, 0};
 static const char *const e_BucketVersioningStatus[] = {"Enabled", "Suspended"};
-static const struct model_shape s_BucketVersioningStatus = {"BucketVersioningStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_BucketVersioningStatus, NULL, NULL, 0};
+static const struct model_shape s_BucketVersioningStatus = {"BucketVersioningStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_BucketVersioningStatus, NULL, NULL, NULL, 0};
 static const struct model_member m_VersioningConfiguration[] = {
 	{"MFADelete", "MfaDelete", NULL, &s_MFADelete, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Status", NULL, NULL, &s_BucketVersioningStatus, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_VersioningConfiguration = {"VersioningConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_VersioningConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_VersioningConfiguration = {"VersioningConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_VersioningConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutBucketVersioningRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ContentMD5", "Content-MD5", NULL, &s_ContentMD5, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -521,68 +498,68 @@ static const struct model_member m_PutBucketVersioningRequest[] = {
 	{"VersioningConfiguration", "VersioningConfiguration", NULL, &s_VersioningConfiguration, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, "http://s3.amazonaws.com/doc/2006-03-01/", NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutBucketVersioningRequest = {"PutBucketVersioningRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_PutBucketVersioningRequest, "VersioningConfiguration", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutBucketVersioningRequest = {"PutBucketVersioningRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_PutBucketVersioningRequest, "VersioningConfiguration", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketVersioningRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketVersioningRequest = {"GetBucketVersioningRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketVersioningRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketVersioningRequest = {"GetBucketVersioningRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketVersioningRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_MFADeleteStatus[] = {"Enabled", "Disabled"};
-static const struct model_shape s_MFADeleteStatus = {"MFADeleteStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_MFADeleteStatus, NULL, NULL, 0};
+static const struct model_shape s_MFADeleteStatus = {"MFADeleteStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_MFADeleteStatus, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketVersioningOutput[] = {
 	{"Status", NULL, NULL, &s_BucketVersioningStatus, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"MFADelete", "MfaDelete", NULL, &s_MFADeleteStatus, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketVersioningOutput = {"GetBucketVersioningOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketVersioningOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketVersioningOutput = {"GetBucketVersioningOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketVersioningOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ObjectCannedACL[] = {"private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control"};
-static const struct model_shape s_ObjectCannedACL = {"ObjectCannedACL", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 7, e_ObjectCannedACL, NULL, NULL, 0};
-static const struct model_shape s_Body = {"Body", SHAPE_BLOB, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CacheControl = {"CacheControl", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ContentDisposition = {"ContentDisposition", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ContentEncoding = {"ContentEncoding", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ContentLanguage = {"ContentLanguage", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ContentLength = {"ContentLength", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ContentType = {"ContentType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumCRC32 = {"ChecksumCRC32", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumCRC32C = {"ChecksumCRC32C", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumCRC64NVME = {"ChecksumCRC64NVME", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumSHA1 = {"ChecksumSHA1", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumSHA256 = {"ChecksumSHA256", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumSHA512 = {"ChecksumSHA512", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumMD5 = {"ChecksumMD5", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumXXHASH64 = {"ChecksumXXHASH64", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumXXHASH3 = {"ChecksumXXHASH3", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ChecksumXXHASH128 = {"ChecksumXXHASH128", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Expires = {"Expires", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_IfMatch = {"IfMatch", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_IfNoneMatch = {"IfNoneMatch", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_WriteOffsetBytes = {"WriteOffsetBytes", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MetadataKey = {"MetadataKey", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MetadataValue = {"MetadataValue", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectCannedACL = {"ObjectCannedACL", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 7, e_ObjectCannedACL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Body = {"Body", SHAPE_BLOB, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CacheControl = {"CacheControl", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ContentDisposition = {"ContentDisposition", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ContentEncoding = {"ContentEncoding", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ContentLanguage = {"ContentLanguage", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ContentLength = {"ContentLength", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ContentType = {"ContentType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumCRC32 = {"ChecksumCRC32", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumCRC32C = {"ChecksumCRC32C", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumCRC64NVME = {"ChecksumCRC64NVME", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumSHA1 = {"ChecksumSHA1", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumSHA256 = {"ChecksumSHA256", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumSHA512 = {"ChecksumSHA512", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumMD5 = {"ChecksumMD5", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumXXHASH64 = {"ChecksumXXHASH64", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumXXHASH3 = {"ChecksumXXHASH3", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumXXHASH128 = {"ChecksumXXHASH128", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Expires = {"Expires", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_IfMatch = {"IfMatch", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_IfNoneMatch = {"IfNoneMatch", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_WriteOffsetBytes = {"WriteOffsetBytes", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MetadataKey = {"MetadataKey", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MetadataValue = {"MetadataValue", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Metadata[] = {
 	{"key", NULL, NULL, &s_MetadataKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"value", NULL, NULL, &s_MetadataValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Metadata = {"Metadata", SHAPE_MAP, 0, TSF_DEFAULT, 2, m_Metadata, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Metadata = {"Metadata", SHAPE_MAP, 0, TSF_DEFAULT, 2, m_Metadata, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ServerSideEncryption[] = {"AES256", "aws:fsx", "aws:kms", "aws:kms:dsse"};
-static const struct model_shape s_ServerSideEncryption = {"ServerSideEncryption", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 4, e_ServerSideEncryption, NULL, NULL, 0};
+static const struct model_shape s_ServerSideEncryption = {"ServerSideEncryption", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 4, e_ServerSideEncryption, NULL, NULL, NULL, 0};
 static const char *const e_StorageClass[] = {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS", "FSX_ONTAP"};
-static const struct model_shape s_StorageClass = {"StorageClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 13, e_StorageClass, NULL, NULL, 0};
-static const struct model_shape s_WebsiteRedirectLocation = {"WebsiteRedirectLocation", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SSECustomerAlgorithm = {"SSECustomerAlgorithm", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SSECustomerKey = {"SSECustomerKey", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SSECustomerKeyMD5 = {"SSECustomerKeyMD5", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SSEKMSKeyId = {"SSEKMSKeyId", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SSEKMSEncryptionContext = {"SSEKMSEncryptionContext", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_BucketKeyEnabled = {"BucketKeyEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_StorageClass = {"StorageClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 13, e_StorageClass, NULL, NULL, NULL, 0};
+static const struct model_shape s_WebsiteRedirectLocation = {"WebsiteRedirectLocation", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SSECustomerAlgorithm = {"SSECustomerAlgorithm", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SSECustomerKey = {"SSECustomerKey", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SSECustomerKeyMD5 = {"SSECustomerKeyMD5", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SSEKMSKeyId = {"SSEKMSKeyId", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SSEKMSEncryptionContext = {"SSEKMSEncryptionContext", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BucketKeyEnabled = {"BucketKeyEnabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_RequestPayer[] = {"requester"};
-static const struct model_shape s_RequestPayer = {"RequestPayer", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_RequestPayer, NULL, NULL, 0};
-static const struct model_shape s_TaggingHeader = {"TaggingHeader", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_RequestPayer = {"RequestPayer", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_RequestPayer, NULL, NULL, NULL, 0};
+static const struct model_shape s_TaggingHeader = {"TaggingHeader", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ObjectLockMode[] = {"GOVERNANCE", "COMPLIANCE"};
-static const struct model_shape s_ObjectLockMode = {"ObjectLockMode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_ObjectLockMode, NULL, NULL, 0};
-static const struct model_shape s_ObjectLockRetainUntilDate = {"ObjectLockRetainUntilDate", SHAPE_TIMESTAMP, 0, TSF_ISO8601, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectLockMode = {"ObjectLockMode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_ObjectLockMode, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectLockRetainUntilDate = {"ObjectLockRetainUntilDate", SHAPE_TIMESTAMP, 0, TSF_ISO8601, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ObjectLockLegalHoldStatus[] = {"ON", "OFF"};
-static const struct model_shape s_ObjectLockLegalHoldStatus = {"ObjectLockLegalHoldStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_ObjectLockLegalHoldStatus, NULL, NULL, 0};
+static const struct model_shape s_ObjectLockLegalHoldStatus = {"ObjectLockLegalHoldStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_ObjectLockLegalHoldStatus, NULL, NULL, NULL, 0};
 static const struct model_member m_PutObjectRequest[] = {
 	{"ACL", "x-amz-acl", NULL, &s_ObjectCannedACL, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"Body", NULL, NULL, &s_Body, LOC_BODY, MF_STREAMING, TSF_DEFAULT, NULL, NULL},
@@ -631,15 +608,15 @@ static const struct model_member m_PutObjectRequest[] = {
 	{"ObjectLockLegalHoldStatus", "x-amz-object-lock-legal-hold", NULL, &s_ObjectLockLegalHoldStatus, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutObjectRequest = {"PutObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 46, m_PutObjectRequest, "Body", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Expiration = {"Expiration", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ETag = {"ETag", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutObjectRequest = {"PutObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 46, m_PutObjectRequest, "Body", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Expiration = {"Expiration", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ETag = {"ETag", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ChecksumType[] = {"COMPOSITE", "FULL_OBJECT"};
-static const struct model_shape s_ChecksumType = {"ChecksumType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_ChecksumType, NULL, NULL, 0};
-static const struct model_shape s_ObjectVersionId = {"ObjectVersionId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Size = {"Size", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumType = {"ChecksumType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_ChecksumType, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectVersionId = {"ObjectVersionId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Size = {"Size", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_RequestCharged[] = {"requester"};
-static const struct model_shape s_RequestCharged = {"RequestCharged", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_RequestCharged, NULL, NULL, 0};
+static const struct model_shape s_RequestCharged = {"RequestCharged", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_RequestCharged, NULL, NULL, NULL, 0};
 static const struct model_member m_PutObjectOutput[] = {
 	{"Expiration", "x-amz-expiration", NULL, &s_Expiration, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ETag", "ETag", NULL, &s_ETag, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -664,23 +641,23 @@ static const struct model_member m_PutObjectOutput[] = {
 	{"Size", "x-amz-object-size", NULL, &s_Size, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutObjectOutput = {"PutObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 22, m_PutObjectOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_InvalidRequest = {"InvalidRequest", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidRequest", 400};
-static const struct model_shape s_InvalidWriteOffset = {"InvalidWriteOffset", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidWriteOffset", 400};
-static const struct model_shape s_TooManyParts = {"TooManyParts", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "TooManyParts", 400};
-static const struct model_shape s_EncryptionTypeMismatch = {"EncryptionTypeMismatch", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "EncryptionTypeMismatch", 400};
-static const struct model_shape s_IfModifiedSince = {"IfModifiedSince", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_IfUnmodifiedSince = {"IfUnmodifiedSince", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Range = {"Range", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ResponseCacheControl = {"ResponseCacheControl", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ResponseContentDisposition = {"ResponseContentDisposition", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ResponseContentEncoding = {"ResponseContentEncoding", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ResponseContentLanguage = {"ResponseContentLanguage", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ResponseContentType = {"ResponseContentType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ResponseExpires = {"ResponseExpires", SHAPE_TIMESTAMP, 0, TSF_RFC822, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_PartNumber = {"PartNumber", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutObjectOutput = {"PutObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 22, m_PutObjectOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_InvalidRequest = {"InvalidRequest", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidRequest", 400};
+static const struct model_shape s_InvalidWriteOffset = {"InvalidWriteOffset", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidWriteOffset", 400};
+static const struct model_shape s_TooManyParts = {"TooManyParts", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "TooManyParts", 400};
+static const struct model_shape s_EncryptionTypeMismatch = {"EncryptionTypeMismatch", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "EncryptionTypeMismatch", 400};
+static const struct model_shape s_IfModifiedSince = {"IfModifiedSince", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_IfUnmodifiedSince = {"IfUnmodifiedSince", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Range = {"Range", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ResponseCacheControl = {"ResponseCacheControl", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ResponseContentDisposition = {"ResponseContentDisposition", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ResponseContentEncoding = {"ResponseContentEncoding", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ResponseContentLanguage = {"ResponseContentLanguage", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ResponseContentType = {"ResponseContentType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ResponseExpires = {"ResponseExpires", SHAPE_TIMESTAMP, 0, TSF_RFC822, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_PartNumber = {"PartNumber", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ChecksumMode[] = {"ENABLED"};
-static const struct model_shape s_ChecksumMode = {"ChecksumMode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_ChecksumMode, NULL, NULL, 0};
+static const struct model_shape s_ChecksumMode = {"ChecksumMode", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_ChecksumMode, NULL, NULL, NULL, 0};
 static const struct model_member m_GetObjectRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"IfMatch", "If-Match", NULL, &s_IfMatch, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -704,17 +681,17 @@ static const struct model_member m_GetObjectRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumMode", "x-amz-checksum-mode", NULL, &s_ChecksumMode, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetObjectRequest = {"GetObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 21, m_GetObjectRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_DeleteMarker = {"DeleteMarker", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AcceptRanges = {"AcceptRanges", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Restore = {"Restore", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LastModified = {"LastModified", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MissingMeta = {"MissingMeta", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ContentRange = {"ContentRange", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetObjectRequest = {"GetObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 21, m_GetObjectRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteMarker = {"DeleteMarker", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AcceptRanges = {"AcceptRanges", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Restore = {"Restore", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LastModified = {"LastModified", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MissingMeta = {"MissingMeta", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ContentRange = {"ContentRange", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ReplicationStatus[] = {"COMPLETE", "PENDING", "FAILED", "REPLICA", "COMPLETED"};
-static const struct model_shape s_ReplicationStatus = {"ReplicationStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 5, e_ReplicationStatus, NULL, NULL, 0};
-static const struct model_shape s_PartsCount = {"PartsCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TagCount = {"TagCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ReplicationStatus = {"ReplicationStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 5, e_ReplicationStatus, NULL, NULL, NULL, 0};
+static const struct model_shape s_PartsCount = {"PartsCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TagCount = {"TagCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetObjectOutput[] = {
 	{"Body", NULL, NULL, &s_Body, LOC_BODY, MF_STREAMING, TSF_DEFAULT, NULL, NULL},
 	{"DeleteMarker", "x-amz-delete-marker", NULL, &s_DeleteMarker, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -760,15 +737,15 @@ static const struct model_member m_GetObjectOutput[] = {
 	{"ObjectLockRetainUntilDate", "x-amz-object-lock-retain-until-date", NULL, &s_ObjectLockRetainUntilDate, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ObjectLockLegalHoldStatus", "x-amz-object-lock-legal-hold", NULL, &s_ObjectLockLegalHoldStatus, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetObjectOutput = {"GetObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 43, m_GetObjectOutput, "Body", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NoSuchKey = {"NoSuchKey", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "NoSuchKey", 404};
+static const struct model_shape s_GetObjectOutput = {"GetObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 43, m_GetObjectOutput, "Body", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NoSuchKey = {"NoSuchKey", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "NoSuchKey", 404};
 static const char *const e_IntelligentTieringAccessTier[] = {"ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"};
-static const struct model_shape s_IntelligentTieringAccessTier = {"IntelligentTieringAccessTier", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_IntelligentTieringAccessTier, NULL, NULL, 0};
+static const struct model_shape s_IntelligentTieringAccessTier = {"IntelligentTieringAccessTier", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_IntelligentTieringAccessTier, NULL, NULL, NULL, 0};
 static const struct model_member m_InvalidObjectState[] = {
 	{"StorageClass", NULL, NULL, &s_StorageClass, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"AccessTier", NULL, NULL, &s_IntelligentTieringAccessTier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_InvalidObjectState = {"InvalidObjectState", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidObjectState, NULL, 0LL, 0LL, 0, NULL, NULL, "InvalidObjectState", 403};
+static const struct model_shape s_InvalidObjectState = {"InvalidObjectState", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_InvalidObjectState, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidObjectState", 403};
 static const struct model_member m_HeadObjectRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"IfMatch", "If-Match", NULL, &s_IfMatch, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -792,9 +769,9 @@ static const struct model_member m_HeadObjectRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumMode", "x-amz-checksum-mode", NULL, &s_ChecksumMode, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_HeadObjectRequest = {"HeadObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 21, m_HeadObjectRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_HeadObjectRequest = {"HeadObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 21, m_HeadObjectRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ArchiveStatus[] = {"ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"};
-static const struct model_shape s_ArchiveStatus = {"ArchiveStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_ArchiveStatus, NULL, NULL, 0};
+static const struct model_shape s_ArchiveStatus = {"ArchiveStatus", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_ArchiveStatus, NULL, NULL, NULL, 0};
 static const struct model_member m_HeadObjectOutput[] = {
 	{"DeleteMarker", "x-amz-delete-marker", NULL, &s_DeleteMarker, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"AcceptRanges", "accept-ranges", NULL, &s_AcceptRanges, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -840,10 +817,10 @@ static const struct model_member m_HeadObjectOutput[] = {
 	{"ObjectLockRetainUntilDate", "x-amz-object-lock-retain-until-date", NULL, &s_ObjectLockRetainUntilDate, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ObjectLockLegalHoldStatus", "x-amz-object-lock-legal-hold", NULL, &s_ObjectLockLegalHoldStatus, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_HeadObjectOutput = {"HeadObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 43, m_HeadObjectOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_BypassGovernanceRetention = {"BypassGovernanceRetention", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_IfMatchLastModifiedTime = {"IfMatchLastModifiedTime", SHAPE_TIMESTAMP, 0, TSF_RFC822, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_IfMatchSize = {"IfMatchSize", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_HeadObjectOutput = {"HeadObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 43, m_HeadObjectOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BypassGovernanceRetention = {"BypassGovernanceRetention", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_IfMatchLastModifiedTime = {"IfMatchLastModifiedTime", SHAPE_TIMESTAMP, 0, TSF_RFC822, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_IfMatchSize = {"IfMatchSize", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteObjectRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Key", "Key", NULL, &s_ObjectKey, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -856,14 +833,14 @@ static const struct model_member m_DeleteObjectRequest[] = {
 	{"IfMatchLastModifiedTime", "x-amz-if-match-last-modified-time", NULL, &s_IfMatchLastModifiedTime, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"IfMatchSize", "x-amz-if-match-size", NULL, &s_IfMatchSize, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteObjectRequest = {"DeleteObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 10, m_DeleteObjectRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteObjectRequest = {"DeleteObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 10, m_DeleteObjectRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteObjectOutput[] = {
 	{"DeleteMarker", "x-amz-delete-marker", NULL, &s_DeleteMarker, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"VersionId", "x-amz-version-id", NULL, &s_ObjectVersionId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteObjectOutput = {"DeleteObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_DeleteObjectOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LastModifiedTime = {"LastModifiedTime", SHAPE_TIMESTAMP, 0, TSF_RFC822, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteObjectOutput = {"DeleteObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_DeleteObjectOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LastModifiedTime = {"LastModifiedTime", SHAPE_TIMESTAMP, 0, TSF_RFC822, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ObjectIdentifier[] = {
 	{"Key", NULL, NULL, &s_ObjectKey, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"VersionId", NULL, NULL, &s_ObjectVersionId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -871,17 +848,17 @@ static const struct model_member m_ObjectIdentifier[] = {
 	{"LastModifiedTime", NULL, NULL, &s_LastModifiedTime, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Size", NULL, NULL, &s_Size, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ObjectIdentifier = {"ObjectIdentifier", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_ObjectIdentifier, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectIdentifier = {"ObjectIdentifier", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_ObjectIdentifier, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ObjectIdentifierList[] = {
 	{"member", NULL, NULL, &s_ObjectIdentifier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ObjectIdentifierList = {"ObjectIdentifierList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ObjectIdentifierList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Quiet = {"Quiet", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectIdentifierList = {"ObjectIdentifierList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ObjectIdentifierList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Quiet = {"Quiet", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Delete[] = {
 	{"Objects", "Object", NULL, &s_ObjectIdentifierList, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Quiet", NULL, NULL, &s_Quiet, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Delete = {"Delete", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Delete, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Delete = {"Delete", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Delete, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteObjectsRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Delete", "Delete", NULL, &s_Delete, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, "http://s3.amazonaws.com/doc/2006-03-01/", NULL},
@@ -891,50 +868,50 @@ static const struct model_member m_DeleteObjectsRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumAlgorithm", "x-amz-sdk-checksum-algorithm", NULL, &s_ChecksumAlgorithm, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteObjectsRequest = {"DeleteObjectsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 7, m_DeleteObjectsRequest, "Delete", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_DeleteMarkerVersionId = {"DeleteMarkerVersionId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteObjectsRequest = {"DeleteObjectsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 7, m_DeleteObjectsRequest, "Delete", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteMarkerVersionId = {"DeleteMarkerVersionId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeletedObject[] = {
 	{"Key", NULL, NULL, &s_ObjectKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"VersionId", NULL, NULL, &s_ObjectVersionId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"DeleteMarker", NULL, NULL, &s_DeleteMarker, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"DeleteMarkerVersionId", NULL, NULL, &s_DeleteMarkerVersionId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeletedObject = {"DeletedObject", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_DeletedObject, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeletedObject = {"DeletedObject", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_DeletedObject, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeletedObjects[] = {
 	{"member", NULL, NULL, &s_DeletedObject, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeletedObjects = {"DeletedObjects", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_DeletedObjects, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Code = {"Code", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Message = {"Message", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeletedObjects = {"DeletedObjects", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_DeletedObjects, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Code = {"Code", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Message = {"Message", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Error[] = {
 	{"Key", NULL, NULL, &s_ObjectKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"VersionId", NULL, NULL, &s_ObjectVersionId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Code", NULL, NULL, &s_Code, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Message", NULL, NULL, &s_Message, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Error = {"Error", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_Error, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Error = {"Error", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_Error, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Errors[] = {
 	{"member", NULL, NULL, &s_Error, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Errors = {"Errors", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_Errors, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Errors = {"Errors", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_Errors, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteObjectsOutput[] = {
 	{"Deleted", NULL, NULL, &s_DeletedObjects, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"Errors", "Error", NULL, &s_Errors, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteObjectsOutput = {"DeleteObjectsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_DeleteObjectsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CopySource = {"CopySource", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CopySourceIfMatch = {"CopySourceIfMatch", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CopySourceIfModifiedSince = {"CopySourceIfModifiedSince", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CopySourceIfNoneMatch = {"CopySourceIfNoneMatch", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CopySourceIfUnmodifiedSince = {"CopySourceIfUnmodifiedSince", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteObjectsOutput = {"DeleteObjectsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_DeleteObjectsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySource = {"CopySource", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySourceIfMatch = {"CopySourceIfMatch", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySourceIfModifiedSince = {"CopySourceIfModifiedSince", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySourceIfNoneMatch = {"CopySourceIfNoneMatch", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySourceIfUnmodifiedSince = {"CopySourceIfUnmodifiedSince", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_MetadataDirective[] = {"COPY", "REPLACE"};
-static const struct model_shape s_MetadataDirective = {"MetadataDirective", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_MetadataDirective, NULL, NULL, 0};
+static const struct model_shape s_MetadataDirective = {"MetadataDirective", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_MetadataDirective, NULL, NULL, NULL, 0};
 static const char *const e_TaggingDirective[] = {"COPY", "REPLACE"};
-static const struct model_shape s_TaggingDirective = {"TaggingDirective", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_TaggingDirective, NULL, NULL, 0};
-static const struct model_shape s_CopySourceSSECustomerAlgorithm = {"CopySourceSSECustomerAlgorithm", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CopySourceSSECustomerKey = {"CopySourceSSECustomerKey", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CopySourceSSECustomerKeyMD5 = {"CopySourceSSECustomerKeyMD5", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_TaggingDirective = {"TaggingDirective", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_TaggingDirective, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySourceSSECustomerAlgorithm = {"CopySourceSSECustomerAlgorithm", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySourceSSECustomerKey = {"CopySourceSSECustomerKey", SHAPE_STRING, SHF_SENSITIVE, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySourceSSECustomerKeyMD5 = {"CopySourceSSECustomerKeyMD5", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CopyObjectRequest[] = {
 	{"ACL", "x-amz-acl", NULL, &s_ObjectCannedACL, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -980,7 +957,7 @@ static const struct model_member m_CopyObjectRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedSourceBucketOwner", "x-amz-source-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CopyObjectRequest = {"CopyObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 43, m_CopyObjectRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopyObjectRequest = {"CopyObjectRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 43, m_CopyObjectRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CopyObjectResult[] = {
 	{"ETag", NULL, NULL, &s_ETag, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"LastModified", NULL, NULL, &s_LastModified, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -996,8 +973,8 @@ static const struct model_member m_CopyObjectResult[] = {
 	{"ChecksumXXHASH3", NULL, NULL, &s_ChecksumXXHASH3, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumXXHASH128", NULL, NULL, &s_ChecksumXXHASH128, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CopyObjectResult = {"CopyObjectResult", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_CopyObjectResult, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CopySourceVersionId = {"CopySourceVersionId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopyObjectResult = {"CopyObjectResult", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_CopyObjectResult, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySourceVersionId = {"CopySourceVersionId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CopyObjectOutput[] = {
 	{"CopyObjectResult", NULL, NULL, &s_CopyObjectResult, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Expiration", "x-amz-expiration", NULL, &s_Expiration, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -1011,8 +988,8 @@ static const struct model_member m_CopyObjectOutput[] = {
 	{"BucketKeyEnabled", "x-amz-server-side-encryption-bucket-key-enabled", NULL, &s_BucketKeyEnabled, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CopyObjectOutput = {"CopyObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_CopyObjectOutput, "CopyObjectResult", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ObjectNotInActiveTierError = {"ObjectNotInActiveTierError", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "ObjectNotInActiveTierError", 403};
+static const struct model_shape s_CopyObjectOutput = {"CopyObjectOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_CopyObjectOutput, "CopyObjectResult", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectNotInActiveTierError = {"ObjectNotInActiveTierError", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ObjectNotInActiveTierError", 403};
 static const struct model_member m_PutObjectTaggingRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Key", "Key", NULL, &s_ObjectKey, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1023,11 +1000,11 @@ static const struct model_member m_PutObjectTaggingRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestPayer", "x-amz-request-payer", NULL, &s_RequestPayer, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutObjectTaggingRequest = {"PutObjectTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_PutObjectTaggingRequest, "Tagging", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutObjectTaggingRequest = {"PutObjectTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_PutObjectTaggingRequest, "Tagging", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutObjectTaggingOutput[] = {
 	{"VersionId", "x-amz-version-id", NULL, &s_ObjectVersionId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutObjectTaggingOutput = {"PutObjectTaggingOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_PutObjectTaggingOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutObjectTaggingOutput = {"PutObjectTaggingOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_PutObjectTaggingOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetObjectTaggingRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Key", "Key", NULL, &s_ObjectKey, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1035,31 +1012,31 @@ static const struct model_member m_GetObjectTaggingRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestPayer", "x-amz-request-payer", NULL, &s_RequestPayer, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetObjectTaggingRequest = {"GetObjectTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_GetObjectTaggingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetObjectTaggingRequest = {"GetObjectTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_GetObjectTaggingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetObjectTaggingOutput[] = {
 	{"VersionId", "x-amz-version-id", NULL, &s_ObjectVersionId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"TagSet", NULL, NULL, &s_TagSet, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetObjectTaggingOutput = {"GetObjectTaggingOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetObjectTaggingOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetObjectTaggingOutput = {"GetObjectTaggingOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetObjectTaggingOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteObjectTaggingRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Key", "Key", NULL, &s_ObjectKey, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"VersionId", "versionId", NULL, &s_ObjectVersionId, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteObjectTaggingRequest = {"DeleteObjectTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_DeleteObjectTaggingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteObjectTaggingRequest = {"DeleteObjectTaggingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_DeleteObjectTaggingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteObjectTaggingOutput[] = {
 	{"VersionId", "x-amz-version-id", NULL, &s_ObjectVersionId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteObjectTaggingOutput = {"DeleteObjectTaggingOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteObjectTaggingOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MaxParts = {"MaxParts", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_PartNumberMarker = {"PartNumberMarker", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteObjectTaggingOutput = {"DeleteObjectTaggingOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteObjectTaggingOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaxParts = {"MaxParts", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_PartNumberMarker = {"PartNumberMarker", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ObjectAttributes[] = {"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"};
-static const struct model_shape s_ObjectAttributes = {"ObjectAttributes", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 5, e_ObjectAttributes, NULL, NULL, 0};
+static const struct model_shape s_ObjectAttributes = {"ObjectAttributes", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 5, e_ObjectAttributes, NULL, NULL, NULL, 0};
 static const struct model_member m_ObjectAttributesList[] = {
 	{"member", NULL, NULL, &s_ObjectAttributes, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ObjectAttributesList = {"ObjectAttributesList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_ObjectAttributesList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectAttributesList = {"ObjectAttributesList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_ObjectAttributesList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetObjectAttributesRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Key", "Key", NULL, &s_ObjectKey, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1073,7 +1050,7 @@ static const struct model_member m_GetObjectAttributesRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ObjectAttributes", "x-amz-object-attributes", NULL, &s_ObjectAttributesList, LOC_HEADER, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetObjectAttributesRequest = {"GetObjectAttributesRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_GetObjectAttributesRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetObjectAttributesRequest = {"GetObjectAttributesRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_GetObjectAttributesRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Checksum[] = {
 	{"ChecksumCRC32", NULL, NULL, &s_ChecksumCRC32, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumCRC32C", NULL, NULL, &s_ChecksumCRC32C, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1087,9 +1064,9 @@ static const struct model_member m_Checksum[] = {
 	{"ChecksumXXHASH128", NULL, NULL, &s_ChecksumXXHASH128, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumType", NULL, NULL, &s_ChecksumType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Checksum = {"Checksum", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_Checksum, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NextPartNumberMarker = {"NextPartNumberMarker", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_IsTruncated = {"IsTruncated", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Checksum = {"Checksum", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_Checksum, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NextPartNumberMarker = {"NextPartNumberMarker", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_IsTruncated = {"IsTruncated", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ObjectPart[] = {
 	{"PartNumber", NULL, NULL, &s_PartNumber, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Size", NULL, NULL, &s_Size, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1104,11 +1081,11 @@ static const struct model_member m_ObjectPart[] = {
 	{"ChecksumXXHASH3", NULL, NULL, &s_ChecksumXXHASH3, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumXXHASH128", NULL, NULL, &s_ChecksumXXHASH128, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ObjectPart = {"ObjectPart", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_ObjectPart, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectPart = {"ObjectPart", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_ObjectPart, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PartsList[] = {
 	{"member", NULL, NULL, &s_ObjectPart, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PartsList = {"PartsList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_PartsList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PartsList = {"PartsList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_PartsList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetObjectAttributesParts[] = {
 	{"TotalPartsCount", "PartsCount", NULL, &s_PartsCount, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"PartNumberMarker", NULL, NULL, &s_PartNumberMarker, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1117,8 +1094,8 @@ static const struct model_member m_GetObjectAttributesParts[] = {
 	{"IsTruncated", NULL, NULL, &s_IsTruncated, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Parts", "Part", NULL, &s_PartsList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetObjectAttributesParts = {"GetObjectAttributesParts", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_GetObjectAttributesParts, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ObjectSize = {"ObjectSize", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetObjectAttributesParts = {"GetObjectAttributesParts", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_GetObjectAttributesParts, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectSize = {"ObjectSize", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetObjectAttributesOutput[] = {
 	{"DeleteMarker", "x-amz-delete-marker", NULL, &s_DeleteMarker, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"LastModified", "Last-Modified", NULL, &s_LastModified, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -1130,18 +1107,18 @@ static const struct model_member m_GetObjectAttributesOutput[] = {
 	{"StorageClass", NULL, NULL, &s_StorageClass, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ObjectSize", NULL, NULL, &s_ObjectSize, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetObjectAttributesOutput = {"GetObjectAttributesOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_GetObjectAttributesOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Delimiter = {"Delimiter", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetObjectAttributesOutput = {"GetObjectAttributesOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_GetObjectAttributesOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Delimiter = {"Delimiter", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_EncodingType[] = {"url"};
-static const struct model_shape s_EncodingType = {"EncodingType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_EncodingType, NULL, NULL, 0};
-static const struct model_shape s_Marker = {"Marker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MaxKeys = {"MaxKeys", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_EncodingType = {"EncodingType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_EncodingType, NULL, NULL, NULL, 0};
+static const struct model_shape s_Marker = {"Marker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaxKeys = {"MaxKeys", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_OptionalObjectAttributes[] = {"RestoreStatus"};
-static const struct model_shape s_OptionalObjectAttributes = {"OptionalObjectAttributes", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_OptionalObjectAttributes, NULL, NULL, 0};
+static const struct model_shape s_OptionalObjectAttributes = {"OptionalObjectAttributes", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_OptionalObjectAttributes, NULL, NULL, NULL, 0};
 static const struct model_member m_OptionalObjectAttributesList[] = {
 	{"member", NULL, NULL, &s_OptionalObjectAttributes, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_OptionalObjectAttributesList = {"OptionalObjectAttributesList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_OptionalObjectAttributesList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_OptionalObjectAttributesList = {"OptionalObjectAttributesList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_OptionalObjectAttributesList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListObjectsRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Delimiter", "delimiter", NULL, &s_Delimiter, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1153,21 +1130,21 @@ static const struct model_member m_ListObjectsRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"OptionalObjectAttributes", "x-amz-optional-object-attributes", NULL, &s_OptionalObjectAttributesList, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListObjectsRequest = {"ListObjectsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_ListObjectsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NextMarker = {"NextMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListObjectsRequest = {"ListObjectsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_ListObjectsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NextMarker = {"NextMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ChecksumAlgorithmList[] = {
 	{"member", NULL, NULL, &s_ChecksumAlgorithm, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ChecksumAlgorithmList = {"ChecksumAlgorithmList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ChecksumAlgorithmList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ChecksumAlgorithmList = {"ChecksumAlgorithmList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ChecksumAlgorithmList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ObjectStorageClass[] = {"STANDARD", "REDUCED_REDUNDANCY", "GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS", "FSX_ONTAP"};
-static const struct model_shape s_ObjectStorageClass = {"ObjectStorageClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 13, e_ObjectStorageClass, NULL, NULL, 0};
-static const struct model_shape s_IsRestoreInProgress = {"IsRestoreInProgress", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_RestoreExpiryDate = {"RestoreExpiryDate", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectStorageClass = {"ObjectStorageClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 13, e_ObjectStorageClass, NULL, NULL, NULL, 0};
+static const struct model_shape s_IsRestoreInProgress = {"IsRestoreInProgress", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_RestoreExpiryDate = {"RestoreExpiryDate", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_RestoreStatus[] = {
 	{"IsRestoreInProgress", NULL, NULL, &s_IsRestoreInProgress, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RestoreExpiryDate", NULL, NULL, &s_RestoreExpiryDate, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_RestoreStatus = {"RestoreStatus", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_RestoreStatus, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_RestoreStatus = {"RestoreStatus", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_RestoreStatus, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Object[] = {
 	{"Key", NULL, NULL, &s_ObjectKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"LastModified", NULL, NULL, &s_LastModified, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1179,19 +1156,19 @@ static const struct model_member m_Object[] = {
 	{"Owner", NULL, NULL, &s_Owner, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RestoreStatus", NULL, NULL, &s_RestoreStatus, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Object = {"Object", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_Object, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Object = {"Object", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_Object, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ObjectList[] = {
 	{"member", NULL, NULL, &s_Object, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ObjectList = {"ObjectList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ObjectList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectList = {"ObjectList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ObjectList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CommonPrefix[] = {
 	{"Prefix", NULL, NULL, &s_Prefix, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CommonPrefix = {"CommonPrefix", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_CommonPrefix, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CommonPrefix = {"CommonPrefix", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_CommonPrefix, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CommonPrefixList[] = {
 	{"member", NULL, NULL, &s_CommonPrefix, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CommonPrefixList = {"CommonPrefixList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_CommonPrefixList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CommonPrefixList = {"CommonPrefixList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_CommonPrefixList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListObjectsOutput[] = {
 	{"IsTruncated", NULL, NULL, &s_IsTruncated, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Marker", NULL, NULL, &s_Marker, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1205,9 +1182,9 @@ static const struct model_member m_ListObjectsOutput[] = {
 	{"EncodingType", NULL, NULL, &s_EncodingType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListObjectsOutput = {"ListObjectsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_ListObjectsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_FetchOwner = {"FetchOwner", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_StartAfter = {"StartAfter", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListObjectsOutput = {"ListObjectsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_ListObjectsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_FetchOwner = {"FetchOwner", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_StartAfter = {"StartAfter", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListObjectsV2Request[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Delimiter", "delimiter", NULL, &s_Delimiter, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1221,8 +1198,8 @@ static const struct model_member m_ListObjectsV2Request[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"OptionalObjectAttributes", "x-amz-optional-object-attributes", NULL, &s_OptionalObjectAttributesList, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListObjectsV2Request = {"ListObjectsV2Request", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_ListObjectsV2Request, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_KeyCount = {"KeyCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListObjectsV2Request = {"ListObjectsV2Request", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_ListObjectsV2Request, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_KeyCount = {"KeyCount", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListObjectsV2Output[] = {
 	{"IsTruncated", NULL, NULL, &s_IsTruncated, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Contents", NULL, NULL, &s_ObjectList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1238,9 +1215,9 @@ static const struct model_member m_ListObjectsV2Output[] = {
 	{"StartAfter", NULL, NULL, &s_StartAfter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListObjectsV2Output = {"ListObjectsV2Output", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_ListObjectsV2Output, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_KeyMarker = {"KeyMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_VersionIdMarker = {"VersionIdMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListObjectsV2Output = {"ListObjectsV2Output", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_ListObjectsV2Output, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_KeyMarker = {"KeyMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_VersionIdMarker = {"VersionIdMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListObjectVersionsRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Delimiter", "delimiter", NULL, &s_Delimiter, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1253,12 +1230,12 @@ static const struct model_member m_ListObjectVersionsRequest[] = {
 	{"RequestPayer", "x-amz-request-payer", NULL, &s_RequestPayer, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"OptionalObjectAttributes", "x-amz-optional-object-attributes", NULL, &s_OptionalObjectAttributesList, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListObjectVersionsRequest = {"ListObjectVersionsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 10, m_ListObjectVersionsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NextKeyMarker = {"NextKeyMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NextVersionIdMarker = {"NextVersionIdMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListObjectVersionsRequest = {"ListObjectVersionsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 10, m_ListObjectVersionsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NextKeyMarker = {"NextKeyMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NextVersionIdMarker = {"NextVersionIdMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_ObjectVersionStorageClass[] = {"STANDARD"};
-static const struct model_shape s_ObjectVersionStorageClass = {"ObjectVersionStorageClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_ObjectVersionStorageClass, NULL, NULL, 0};
-static const struct model_shape s_IsLatest = {"IsLatest", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectVersionStorageClass = {"ObjectVersionStorageClass", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_ObjectVersionStorageClass, NULL, NULL, NULL, 0};
+static const struct model_shape s_IsLatest = {"IsLatest", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ObjectVersion[] = {
 	{"ETag", NULL, NULL, &s_ETag, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumAlgorithm", NULL, NULL, &s_ChecksumAlgorithmList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1272,11 +1249,11 @@ static const struct model_member m_ObjectVersion[] = {
 	{"Owner", NULL, NULL, &s_Owner, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RestoreStatus", NULL, NULL, &s_RestoreStatus, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ObjectVersion = {"ObjectVersion", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_ObjectVersion, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectVersion = {"ObjectVersion", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_ObjectVersion, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ObjectVersionList[] = {
 	{"member", NULL, NULL, &s_ObjectVersion, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ObjectVersionList = {"ObjectVersionList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ObjectVersionList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ObjectVersionList = {"ObjectVersionList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ObjectVersionList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteMarkerEntry[] = {
 	{"Owner", NULL, NULL, &s_Owner, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Key", NULL, NULL, &s_ObjectKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1284,11 +1261,11 @@ static const struct model_member m_DeleteMarkerEntry[] = {
 	{"IsLatest", NULL, NULL, &s_IsLatest, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"LastModified", NULL, NULL, &s_LastModified, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteMarkerEntry = {"DeleteMarkerEntry", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_DeleteMarkerEntry, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteMarkerEntry = {"DeleteMarkerEntry", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_DeleteMarkerEntry, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteMarkers[] = {
 	{"member", NULL, NULL, &s_DeleteMarkerEntry, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteMarkers = {"DeleteMarkers", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_DeleteMarkers, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteMarkers = {"DeleteMarkers", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_DeleteMarkers, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListObjectVersionsOutput[] = {
 	{"IsTruncated", NULL, NULL, &s_IsTruncated, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"KeyMarker", NULL, NULL, &s_KeyMarker, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1305,7 +1282,7 @@ static const struct model_member m_ListObjectVersionsOutput[] = {
 	{"EncodingType", NULL, NULL, &s_EncodingType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListObjectVersionsOutput = {"ListObjectVersionsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 14, m_ListObjectVersionsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListObjectVersionsOutput = {"ListObjectVersionsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 14, m_ListObjectVersionsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateMultipartUploadRequest[] = {
 	{"ACL", "x-amz-acl", NULL, &s_ObjectCannedACL, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1339,10 +1316,10 @@ static const struct model_member m_CreateMultipartUploadRequest[] = {
 	{"ChecksumAlgorithm", "x-amz-checksum-algorithm", NULL, &s_ChecksumAlgorithm, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumType", "x-amz-checksum-type", NULL, &s_ChecksumType, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateMultipartUploadRequest = {"CreateMultipartUploadRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 31, m_CreateMultipartUploadRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AbortDate = {"AbortDate", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AbortRuleId = {"AbortRuleId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MultipartUploadId = {"MultipartUploadId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CreateMultipartUploadRequest = {"CreateMultipartUploadRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 31, m_CreateMultipartUploadRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AbortDate = {"AbortDate", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AbortRuleId = {"AbortRuleId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MultipartUploadId = {"MultipartUploadId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CreateMultipartUploadOutput[] = {
 	{"AbortDate", "x-amz-abort-date", NULL, &s_AbortDate, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"AbortRuleId", "x-amz-abort-rule-id", NULL, &s_AbortRuleId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -1359,7 +1336,7 @@ static const struct model_member m_CreateMultipartUploadOutput[] = {
 	{"ChecksumAlgorithm", "x-amz-checksum-algorithm", NULL, &s_ChecksumAlgorithm, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumType", "x-amz-checksum-type", NULL, &s_ChecksumType, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CreateMultipartUploadOutput = {"CreateMultipartUploadOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 14, m_CreateMultipartUploadOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CreateMultipartUploadOutput = {"CreateMultipartUploadOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 14, m_CreateMultipartUploadOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UploadPartRequest[] = {
 	{"Body", NULL, NULL, &s_Body, LOC_BODY, MF_STREAMING, TSF_DEFAULT, NULL, NULL},
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1385,7 +1362,7 @@ static const struct model_member m_UploadPartRequest[] = {
 	{"RequestPayer", "x-amz-request-payer", NULL, &s_RequestPayer, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UploadPartRequest = {"UploadPartRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 23, m_UploadPartRequest, "Body", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UploadPartRequest = {"UploadPartRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 23, m_UploadPartRequest, "Body", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UploadPartOutput[] = {
 	{"ServerSideEncryption", "x-amz-server-side-encryption", NULL, &s_ServerSideEncryption, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ETag", "ETag", NULL, &s_ETag, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -1405,8 +1382,8 @@ static const struct model_member m_UploadPartOutput[] = {
 	{"BucketKeyEnabled", "x-amz-server-side-encryption-bucket-key-enabled", NULL, &s_BucketKeyEnabled, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UploadPartOutput = {"UploadPartOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 17, m_UploadPartOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_CopySourceRange = {"CopySourceRange", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UploadPartOutput = {"UploadPartOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 17, m_UploadPartOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopySourceRange = {"CopySourceRange", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UploadPartCopyRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"CopySource", "x-amz-copy-source", NULL, &s_CopySource, LOC_HEADER, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1428,7 +1405,7 @@ static const struct model_member m_UploadPartCopyRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedSourceBucketOwner", "x-amz-source-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UploadPartCopyRequest = {"UploadPartCopyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 19, m_UploadPartCopyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UploadPartCopyRequest = {"UploadPartCopyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 19, m_UploadPartCopyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CopyPartResult[] = {
 	{"ETag", NULL, NULL, &s_ETag, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"LastModified", NULL, NULL, &s_LastModified, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1443,7 +1420,7 @@ static const struct model_member m_CopyPartResult[] = {
 	{"ChecksumXXHASH3", NULL, NULL, &s_ChecksumXXHASH3, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumXXHASH128", NULL, NULL, &s_ChecksumXXHASH128, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CopyPartResult = {"CopyPartResult", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_CopyPartResult, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CopyPartResult = {"CopyPartResult", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_CopyPartResult, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_UploadPartCopyOutput[] = {
 	{"CopySourceVersionId", "x-amz-copy-source-version-id", NULL, &s_CopySourceVersionId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"CopyPartResult", NULL, NULL, &s_CopyPartResult, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1454,7 +1431,7 @@ static const struct model_member m_UploadPartCopyOutput[] = {
 	{"BucketKeyEnabled", "x-amz-server-side-encryption-bucket-key-enabled", NULL, &s_BucketKeyEnabled, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_UploadPartCopyOutput = {"UploadPartCopyOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_UploadPartCopyOutput, "CopyPartResult", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_UploadPartCopyOutput = {"UploadPartCopyOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_UploadPartCopyOutput, "CopyPartResult", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CompletedPart[] = {
 	{"ETag", NULL, NULL, &s_ETag, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumCRC32", NULL, NULL, &s_ChecksumCRC32, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1469,16 +1446,16 @@ static const struct model_member m_CompletedPart[] = {
 	{"ChecksumXXHASH128", NULL, NULL, &s_ChecksumXXHASH128, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"PartNumber", NULL, NULL, &s_PartNumber, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CompletedPart = {"CompletedPart", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_CompletedPart, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CompletedPart = {"CompletedPart", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 12, m_CompletedPart, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CompletedPartList[] = {
 	{"member", NULL, NULL, &s_CompletedPart, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CompletedPartList = {"CompletedPartList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_CompletedPartList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CompletedPartList = {"CompletedPartList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_CompletedPartList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CompletedMultipartUpload[] = {
 	{"Parts", "Part", NULL, &s_CompletedPartList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CompletedMultipartUpload = {"CompletedMultipartUpload", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_CompletedMultipartUpload, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MpuObjectSize = {"MpuObjectSize", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CompletedMultipartUpload = {"CompletedMultipartUpload", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_CompletedMultipartUpload, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MpuObjectSize = {"MpuObjectSize", SHAPE_LONG, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CompleteMultipartUploadRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Key", "Key", NULL, &s_ObjectKey, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1504,7 +1481,7 @@ static const struct model_member m_CompleteMultipartUploadRequest[] = {
 	{"SSECustomerKey", "x-amz-server-side-encryption-customer-key", NULL, &s_SSECustomerKey, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"SSECustomerKeyMD5", "x-amz-server-side-encryption-customer-key-MD5", NULL, &s_SSECustomerKeyMD5, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CompleteMultipartUploadRequest = {"CompleteMultipartUploadRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 23, m_CompleteMultipartUploadRequest, "MultipartUpload", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CompleteMultipartUploadRequest = {"CompleteMultipartUploadRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 23, m_CompleteMultipartUploadRequest, "MultipartUpload", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CompleteMultipartUploadOutput[] = {
 	{"Location", NULL, NULL, &s_Location, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Bucket", NULL, NULL, &s_BucketName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1528,8 +1505,8 @@ static const struct model_member m_CompleteMultipartUploadOutput[] = {
 	{"BucketKeyEnabled", "x-amz-server-side-encryption-bucket-key-enabled", NULL, &s_BucketKeyEnabled, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CompleteMultipartUploadOutput = {"CompleteMultipartUploadOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 21, m_CompleteMultipartUploadOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_IfMatchInitiatedTime = {"IfMatchInitiatedTime", SHAPE_TIMESTAMP, 0, TSF_RFC822, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CompleteMultipartUploadOutput = {"CompleteMultipartUploadOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 21, m_CompleteMultipartUploadOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_IfMatchInitiatedTime = {"IfMatchInitiatedTime", SHAPE_TIMESTAMP, 0, TSF_RFC822, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AbortMultipartUploadRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Key", "Key", NULL, &s_ObjectKey, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1538,12 +1515,12 @@ static const struct model_member m_AbortMultipartUploadRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"IfMatchInitiatedTime", "x-amz-if-match-initiated-time", NULL, &s_IfMatchInitiatedTime, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AbortMultipartUploadRequest = {"AbortMultipartUploadRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_AbortMultipartUploadRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AbortMultipartUploadRequest = {"AbortMultipartUploadRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_AbortMultipartUploadRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AbortMultipartUploadOutput[] = {
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AbortMultipartUploadOutput = {"AbortMultipartUploadOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_AbortMultipartUploadOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NoSuchUpload = {"NoSuchUpload", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, "NoSuchUpload", 404};
+static const struct model_shape s_AbortMultipartUploadOutput = {"AbortMultipartUploadOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_AbortMultipartUploadOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NoSuchUpload = {"NoSuchUpload", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "NoSuchUpload", 404};
 static const struct model_member m_ListPartsRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Key", "Key", NULL, &s_ObjectKey, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1556,7 +1533,7 @@ static const struct model_member m_ListPartsRequest[] = {
 	{"SSECustomerKey", "x-amz-server-side-encryption-customer-key", NULL, &s_SSECustomerKey, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"SSECustomerKeyMD5", "x-amz-server-side-encryption-customer-key-MD5", NULL, &s_SSECustomerKeyMD5, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListPartsRequest = {"ListPartsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 10, m_ListPartsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListPartsRequest = {"ListPartsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 10, m_ListPartsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Part[] = {
 	{"PartNumber", NULL, NULL, &s_PartNumber, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"LastModified", NULL, NULL, &s_LastModified, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1573,16 +1550,16 @@ static const struct model_member m_Part[] = {
 	{"ChecksumXXHASH3", NULL, NULL, &s_ChecksumXXHASH3, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumXXHASH128", NULL, NULL, &s_ChecksumXXHASH128, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Part = {"Part", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 14, m_Part, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Part = {"Part", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 14, m_Part, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Parts[] = {
 	{"member", NULL, NULL, &s_Part, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Parts = {"Parts", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_Parts, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Parts = {"Parts", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_Parts, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Initiator[] = {
 	{"ID", NULL, NULL, &s_ID, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"DisplayName", NULL, NULL, &s_DisplayName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Initiator = {"Initiator", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Initiator, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Initiator = {"Initiator", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Initiator, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListPartsOutput[] = {
 	{"AbortDate", "x-amz-abort-date", NULL, &s_AbortDate, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"AbortRuleId", "x-amz-abort-rule-id", NULL, &s_AbortRuleId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -1601,9 +1578,9 @@ static const struct model_member m_ListPartsOutput[] = {
 	{"ChecksumAlgorithm", NULL, NULL, &s_ChecksumAlgorithm, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumType", NULL, NULL, &s_ChecksumType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListPartsOutput = {"ListPartsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 16, m_ListPartsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MaxUploads = {"MaxUploads", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_UploadIdMarker = {"UploadIdMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListPartsOutput = {"ListPartsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 16, m_ListPartsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaxUploads = {"MaxUploads", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_UploadIdMarker = {"UploadIdMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListMultipartUploadsRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Delimiter", "delimiter", NULL, &s_Delimiter, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1615,9 +1592,9 @@ static const struct model_member m_ListMultipartUploadsRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestPayer", "x-amz-request-payer", NULL, &s_RequestPayer, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListMultipartUploadsRequest = {"ListMultipartUploadsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_ListMultipartUploadsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NextUploadIdMarker = {"NextUploadIdMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Initiated = {"Initiated", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListMultipartUploadsRequest = {"ListMultipartUploadsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_ListMultipartUploadsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NextUploadIdMarker = {"NextUploadIdMarker", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Initiated = {"Initiated", SHAPE_TIMESTAMP, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_MultipartUpload[] = {
 	{"UploadId", NULL, NULL, &s_MultipartUploadId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Key", NULL, NULL, &s_ObjectKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1628,11 +1605,11 @@ static const struct model_member m_MultipartUpload[] = {
 	{"ChecksumAlgorithm", NULL, NULL, &s_ChecksumAlgorithm, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ChecksumType", NULL, NULL, &s_ChecksumType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_MultipartUpload = {"MultipartUpload", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_MultipartUpload, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_MultipartUpload = {"MultipartUpload", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_MultipartUpload, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_MultipartUploadList[] = {
 	{"member", NULL, NULL, &s_MultipartUpload, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_MultipartUploadList = {"MultipartUploadList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_MultipartUploadList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_MultipartUploadList = {"MultipartUploadList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_MultipartUploadList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ListMultipartUploadsOutput[] = {
 	{"Bucket", NULL, NULL, &s_BucketName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"KeyMarker", NULL, NULL, &s_KeyMarker, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1648,16 +1625,16 @@ static const struct model_member m_ListMultipartUploadsOutput[] = {
 	{"EncodingType", NULL, NULL, &s_EncodingType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ListMultipartUploadsOutput = {"ListMultipartUploadsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_ListMultipartUploadsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ListMultipartUploadsOutput = {"ListMultipartUploadsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 13, m_ListMultipartUploadsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketAclRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketAclRequest = {"GetBucketAclRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketAclRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EmailAddress = {"EmailAddress", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketAclRequest = {"GetBucketAclRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketAclRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EmailAddress = {"EmailAddress", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_Type[] = {"CanonicalUser", "AmazonCustomerByEmail", "Group"};
-static const struct model_shape s_Type = {"Type", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_Type, NULL, NULL, 0};
-static const struct model_shape s_URI = {"URI", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Type = {"Type", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_Type, NULL, NULL, NULL, 0};
+static const struct model_shape s_URI = {"URI", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Grantee[] = {
 	{"DisplayName", NULL, NULL, &s_DisplayName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"EmailAddress", NULL, NULL, &s_EmailAddress, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1665,28 +1642,28 @@ static const struct model_member m_Grantee[] = {
 	{"Type", "xsi:type", NULL, &s_Type, LOC_BODY, MF_REQUIRED|MF_XML_ATTRIBUTE, TSF_DEFAULT, NULL, NULL},
 	{"URI", NULL, NULL, &s_URI, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Grantee = {"Grantee", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_Grantee, NULL, 0LL, 0LL, 0, NULL, "http://www.w3.org/2001/XMLSchema-instance", NULL, 0};
+static const struct model_shape s_Grantee = {"Grantee", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_Grantee, NULL, 0LL, 0LL, 0, NULL, "http://www.w3.org/2001/XMLSchema-instance", "xsi", NULL, 0};
 static const char *const e_Permission[] = {"FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"};
-static const struct model_shape s_Permission = {"Permission", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 5, e_Permission, NULL, NULL, 0};
+static const struct model_shape s_Permission = {"Permission", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 5, e_Permission, NULL, NULL, NULL, 0};
 static const struct model_member m_Grant[] = {
 	{"Grantee", NULL, NULL, &s_Grantee, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Permission", NULL, NULL, &s_Permission, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Grant = {"Grant", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Grant, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Grant = {"Grant", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Grant, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_Grants[] = {
 	{"member", "Grant", NULL, &s_Grant, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_Grants = {"Grants", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_Grants, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_Grants = {"Grants", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_Grants, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketAclOutput[] = {
 	{"Owner", NULL, NULL, &s_Owner, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Grants", "AccessControlList", NULL, &s_Grants, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketAclOutput = {"GetBucketAclOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketAclOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketAclOutput = {"GetBucketAclOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketAclOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AccessControlPolicy[] = {
 	{"Grants", "AccessControlList", NULL, &s_Grants, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Owner", NULL, NULL, &s_Owner, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AccessControlPolicy = {"AccessControlPolicy", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_AccessControlPolicy, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AccessControlPolicy = {"AccessControlPolicy", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_AccessControlPolicy, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutBucketAclRequest[] = {
 	{"ACL", "x-amz-acl", NULL, &s_BucketCannedACL, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"AccessControlPolicy", "AccessControlPolicy", NULL, &s_AccessControlPolicy, LOC_BODY, 0, TSF_DEFAULT, "http://s3.amazonaws.com/doc/2006-03-01/", NULL},
@@ -1700,7 +1677,7 @@ static const struct model_member m_PutBucketAclRequest[] = {
 	{"GrantWriteACP", "x-amz-grant-write-acp", NULL, &s_GrantWriteACP, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutBucketAclRequest = {"PutBucketAclRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_PutBucketAclRequest, "AccessControlPolicy", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutBucketAclRequest = {"PutBucketAclRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_PutBucketAclRequest, "AccessControlPolicy", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetObjectAclRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"Key", "Key", NULL, &s_ObjectKey, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
@@ -1708,13 +1685,13 @@ static const struct model_member m_GetObjectAclRequest[] = {
 	{"RequestPayer", "x-amz-request-payer", NULL, &s_RequestPayer, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetObjectAclRequest = {"GetObjectAclRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_GetObjectAclRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetObjectAclRequest = {"GetObjectAclRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_GetObjectAclRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetObjectAclOutput[] = {
 	{"Owner", NULL, NULL, &s_Owner, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Grants", "AccessControlList", NULL, &s_Grants, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetObjectAclOutput = {"GetObjectAclOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_GetObjectAclOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetObjectAclOutput = {"GetObjectAclOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_GetObjectAclOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutObjectAclRequest[] = {
 	{"ACL", "x-amz-acl", NULL, &s_ObjectCannedACL, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"AccessControlPolicy", "AccessControlPolicy", NULL, &s_AccessControlPolicy, LOC_BODY, 0, TSF_DEFAULT, "http://s3.amazonaws.com/doc/2006-03-01/", NULL},
@@ -1731,22 +1708,22 @@ static const struct model_member m_PutObjectAclRequest[] = {
 	{"VersionId", "versionId", NULL, &s_ObjectVersionId, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutObjectAclRequest = {"PutObjectAclRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 14, m_PutObjectAclRequest, "AccessControlPolicy", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutObjectAclRequest = {"PutObjectAclRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 14, m_PutObjectAclRequest, "AccessControlPolicy", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutObjectAclOutput[] = {
 	{"RequestCharged", "x-amz-request-charged", NULL, &s_RequestCharged, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutObjectAclOutput = {"PutObjectAclOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_PutObjectAclOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutObjectAclOutput = {"PutObjectAclOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_PutObjectAclOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketPolicyRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketPolicyRequest = {"GetBucketPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_Policy = {"Policy", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketPolicyRequest = {"GetBucketPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Policy = {"Policy", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketPolicyOutput[] = {
 	{"Policy", NULL, NULL, &s_Policy, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketPolicyOutput = {"GetBucketPolicyOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetBucketPolicyOutput, "Policy", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ConfirmRemoveSelfBucketAccess = {"ConfirmRemoveSelfBucketAccess", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketPolicyOutput = {"GetBucketPolicyOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetBucketPolicyOutput, "Policy", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ConfirmRemoveSelfBucketAccess = {"ConfirmRemoveSelfBucketAccess", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutBucketPolicyRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ContentMD5", "Content-MD5", NULL, &s_ContentMD5, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
@@ -1755,122 +1732,38 @@ static const struct model_member m_PutBucketPolicyRequest[] = {
 	{"Policy", NULL, NULL, &s_Policy, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutBucketPolicyRequest = {"PutBucketPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_PutBucketPolicyRequest, "Policy", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutBucketPolicyRequest = {"PutBucketPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_PutBucketPolicyRequest, "Policy", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteBucketPolicyRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteBucketPolicyRequest = {"DeleteBucketPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteBucketPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_GetBucketNotificationConfigurationRequest[] = {
-	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_GetBucketNotificationConfigurationRequest = {"GetBucketNotificationConfigurationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketNotificationConfigurationRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_NotificationId = {"NotificationId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_TopicArn = {"TopicArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const char *const e_Event[] = {"s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*", "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:Replication:*", "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked", "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold", "s3:ObjectRestore:Delete", "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectAcl:Put", "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated", "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete"};
-static const struct model_shape s_Event = {"Event", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 27, e_Event, NULL, NULL, 0};
-static const struct model_member m_EventList[] = {
-	{"member", NULL, NULL, &s_Event, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_EventList = {"EventList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_EventList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const char *const e_FilterRuleName[] = {"prefix", "suffix"};
-static const struct model_shape s_FilterRuleName = {"FilterRuleName", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_FilterRuleName, NULL, NULL, 0};
-static const struct model_shape s_FilterRuleValue = {"FilterRuleValue", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_FilterRule[] = {
-	{"Name", NULL, NULL, &s_FilterRuleName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"Value", NULL, NULL, &s_FilterRuleValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_FilterRule = {"FilterRule", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_FilterRule, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_FilterRuleList[] = {
-	{"member", NULL, NULL, &s_FilterRule, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_FilterRuleList = {"FilterRuleList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_FilterRuleList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_S3KeyFilter[] = {
-	{"FilterRules", "FilterRule", NULL, &s_FilterRuleList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_S3KeyFilter = {"S3KeyFilter", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_S3KeyFilter, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_NotificationConfigurationFilter[] = {
-	{"Key", "S3Key", NULL, &s_S3KeyFilter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_NotificationConfigurationFilter = {"NotificationConfigurationFilter", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_NotificationConfigurationFilter, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_TopicConfiguration[] = {
-	{"Id", NULL, NULL, &s_NotificationId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"TopicArn", "Topic", NULL, &s_TopicArn, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Events", "Event", NULL, &s_EventList, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Filter", NULL, NULL, &s_NotificationConfigurationFilter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_TopicConfiguration = {"TopicConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_TopicConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_TopicConfigurationList[] = {
-	{"member", NULL, NULL, &s_TopicConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_TopicConfigurationList = {"TopicConfigurationList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_TopicConfigurationList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_QueueArn = {"QueueArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_QueueConfiguration[] = {
-	{"Id", NULL, NULL, &s_NotificationId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"QueueArn", "Queue", NULL, &s_QueueArn, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Events", "Event", NULL, &s_EventList, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Filter", NULL, NULL, &s_NotificationConfigurationFilter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_QueueConfiguration = {"QueueConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_QueueConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_QueueConfigurationList[] = {
-	{"member", NULL, NULL, &s_QueueConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_QueueConfigurationList = {"QueueConfigurationList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_QueueConfigurationList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_LambdaFunctionArn = {"LambdaFunctionArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_LambdaFunctionConfiguration[] = {
-	{"Id", NULL, NULL, &s_NotificationId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"LambdaFunctionArn", "CloudFunction", NULL, &s_LambdaFunctionArn, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Events", "Event", NULL, &s_EventList, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Filter", NULL, NULL, &s_NotificationConfigurationFilter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_LambdaFunctionConfiguration = {"LambdaFunctionConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_LambdaFunctionConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_LambdaFunctionConfigurationList[] = {
-	{"member", NULL, NULL, &s_LambdaFunctionConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_LambdaFunctionConfigurationList = {"LambdaFunctionConfigurationList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_LambdaFunctionConfigurationList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_EventBridgeConfiguration = {"EventBridgeConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_NotificationConfiguration[] = {
-	{"TopicConfigurations", "TopicConfiguration", NULL, &s_TopicConfigurationList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"QueueConfigurations", "QueueConfiguration", NULL, &s_QueueConfigurationList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"LambdaFunctionConfigurations", "CloudFunctionConfiguration", NULL, &s_LambdaFunctionConfigurationList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-	{"EventBridgeConfiguration", NULL, NULL, &s_EventBridgeConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_NotificationConfiguration = {"NotificationConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_NotificationConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_SkipValidation = {"SkipValidation", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_member m_PutBucketNotificationConfigurationRequest[] = {
-	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"NotificationConfiguration", "NotificationConfiguration", NULL, &s_NotificationConfiguration, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, "http://s3.amazonaws.com/doc/2006-03-01/", NULL},
-	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
-	{"SkipDestinationValidation", "x-amz-skip-destination-validation", NULL, &s_SkipValidation, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
-};
-static const struct model_shape s_PutBucketNotificationConfigurationRequest = {"PutBucketNotificationConfigurationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_PutBucketNotificationConfigurationRequest, "NotificationConfiguration", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteBucketPolicyRequest = {"DeleteBucketPolicyRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteBucketPolicyRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketCorsRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketCorsRequest = {"GetBucketCorsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketCorsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AllowedHeader = {"AllowedHeader", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketCorsRequest = {"GetBucketCorsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketCorsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AllowedHeader = {"AllowedHeader", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AllowedHeaders[] = {
 	{"member", NULL, NULL, &s_AllowedHeader, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AllowedHeaders = {"AllowedHeaders", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_AllowedHeaders, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AllowedMethod = {"AllowedMethod", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AllowedHeaders = {"AllowedHeaders", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_AllowedHeaders, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AllowedMethod = {"AllowedMethod", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AllowedMethods[] = {
 	{"member", NULL, NULL, &s_AllowedMethod, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AllowedMethods = {"AllowedMethods", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_AllowedMethods, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_AllowedOrigin = {"AllowedOrigin", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AllowedMethods = {"AllowedMethods", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_AllowedMethods, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_AllowedOrigin = {"AllowedOrigin", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_AllowedOrigins[] = {
 	{"member", NULL, NULL, &s_AllowedOrigin, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_AllowedOrigins = {"AllowedOrigins", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_AllowedOrigins, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_ExposeHeader = {"ExposeHeader", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_AllowedOrigins = {"AllowedOrigins", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_AllowedOrigins, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ExposeHeader = {"ExposeHeader", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_ExposeHeaders[] = {
 	{"member", NULL, NULL, &s_ExposeHeader, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_ExposeHeaders = {"ExposeHeaders", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ExposeHeaders, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_MaxAgeSeconds = {"MaxAgeSeconds", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_ExposeHeaders = {"ExposeHeaders", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_ExposeHeaders, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaxAgeSeconds = {"MaxAgeSeconds", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CORSRule[] = {
 	{"ID", NULL, NULL, &s_ID, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"AllowedHeaders", "AllowedHeader", NULL, &s_AllowedHeaders, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
@@ -1879,19 +1772,19 @@ static const struct model_member m_CORSRule[] = {
 	{"ExposeHeaders", "ExposeHeader", NULL, &s_ExposeHeaders, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"MaxAgeSeconds", NULL, NULL, &s_MaxAgeSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CORSRule = {"CORSRule", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_CORSRule, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CORSRule = {"CORSRule", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 6, m_CORSRule, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CORSRules[] = {
 	{"member", NULL, NULL, &s_CORSRule, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CORSRules = {"CORSRules", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_CORSRules, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CORSRules = {"CORSRules", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_CORSRules, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetBucketCorsOutput[] = {
 	{"CORSRules", "CORSRule", NULL, &s_CORSRules, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetBucketCorsOutput = {"GetBucketCorsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetBucketCorsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetBucketCorsOutput = {"GetBucketCorsOutput", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetBucketCorsOutput, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_CORSConfiguration[] = {
 	{"CORSRules", "CORSRule", NULL, &s_CORSRules, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_CORSConfiguration = {"CORSConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_CORSConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_CORSConfiguration = {"CORSConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_CORSConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_PutBucketCorsRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"CORSConfiguration", "CORSConfiguration", NULL, &s_CORSConfiguration, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, "http://s3.amazonaws.com/doc/2006-03-01/", NULL},
@@ -1899,12 +1792,12 @@ static const struct model_member m_PutBucketCorsRequest[] = {
 	{"ChecksumAlgorithm", "x-amz-sdk-checksum-algorithm", NULL, &s_ChecksumAlgorithm, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_PutBucketCorsRequest = {"PutBucketCorsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PutBucketCorsRequest, "CORSConfiguration", 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_PutBucketCorsRequest = {"PutBucketCorsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PutBucketCorsRequest, "CORSConfiguration", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_DeleteBucketCorsRequest[] = {
 	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_DeleteBucketCorsRequest = {"DeleteBucketCorsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteBucketCorsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_DeleteBucketCorsRequest = {"DeleteBucketCorsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteBucketCorsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 
 static const struct model_shape *const err_AbortMultipartUpload[] = {&s_NoSuchUpload};
 static const struct model_shape *const err_CopyObject[] = {&s_ObjectNotInActiveTierError};
@@ -1963,7 +1856,7 @@ static const struct model_op ops[] = {
 	{"GetBucketMetadataTableConfiguration", "GET", "/{Bucket}?metadataTable", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetBucketMetricsConfiguration", "GET", "/{Bucket}?metrics", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, "q:id"},
 	{"GetBucketNotification", "GET", "/{Bucket}?notification", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
-	{"GetBucketNotificationConfiguration", "GET", "/{Bucket}?notification", 0, &s_GetBucketNotificationConfigurationRequest, &s_NotificationConfiguration, NULL, NULL, NULL, 0, NULL, 0, true, NULL},
+	{"GetBucketNotificationConfiguration", "GET", "/{Bucket}?notification", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetBucketOwnershipControls", "GET", "/{Bucket}?ownershipControls", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetBucketPolicy", "GET", "/{Bucket}?policy", 0, &s_GetBucketPolicyRequest, &s_GetBucketPolicyOutput, NULL, NULL, NULL, 0, NULL, 0, true, NULL},
 	{"GetBucketPolicyStatus", "GET", "/{Bucket}?policyStatus", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
@@ -2007,7 +1900,7 @@ static const struct model_op ops[] = {
 	{"PutBucketLogging", "PUT", "/{Bucket}?logging", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 1, false, NULL},
 	{"PutBucketMetricsConfiguration", "PUT", "/{Bucket}?metrics", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, "q:id"},
 	{"PutBucketNotification", "PUT", "/{Bucket}?notification", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 1, false, NULL},
-	{"PutBucketNotificationConfiguration", "PUT", "/{Bucket}?notification", 0, &s_PutBucketNotificationConfigurationRequest, NULL, NULL, NULL, NULL, 0, NULL, 0, true, NULL},
+	{"PutBucketNotificationConfiguration", "PUT", "/{Bucket}?notification", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"PutBucketOwnershipControls", "PUT", "/{Bucket}?ownershipControls", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 1, false, NULL},
 	{"PutBucketPolicy", "PUT", "/{Bucket}?policy", 0, &s_PutBucketPolicyRequest, NULL, NULL, NULL, NULL, 0, NULL, 1, true, NULL},
 	{"PutBucketReplication", "PUT", "/{Bucket}?replication", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 1, false, NULL},

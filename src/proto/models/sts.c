@@ -9,16 +9,16 @@ static const struct model_shape s_accountType;
 static const struct model_shape s_arnType;
 static const struct model_shape s_GetCallerIdentityResponse;
 
-static const struct model_shape s_GetCallerIdentityRequest = {"GetCallerIdentityRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_userIdType = {"userIdType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_accountType = {"accountType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
-static const struct model_shape s_arnType = {"arnType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 20LL, 2048LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetCallerIdentityRequest = {"GetCallerIdentityRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_userIdType = {"userIdType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_accountType = {"accountType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_arnType = {"arnType", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 20LL, 2048LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_member m_GetCallerIdentityResponse[] = {
 	{"UserId", NULL, NULL, &s_userIdType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Account", NULL, NULL, &s_accountType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 	{"Arn", NULL, NULL, &s_arnType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
-static const struct model_shape s_GetCallerIdentityResponse = {"GetCallerIdentityResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_GetCallerIdentityResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
+static const struct model_shape s_GetCallerIdentityResponse = {"GetCallerIdentityResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_GetCallerIdentityResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 
 
 static const struct model_op ops[] = {

@@ -131,6 +131,15 @@ TEST(arena_basic)
 	arena_free(&a);
 }
 
+TEST(buf_reserve_keeps_terminator)
+{
+	struct buf b;
+	buf_init(&b, 100);
+	CHECK(uri_encode(&b, "", 0, true) == 0);
+	CHECK_STR(buf_str(&b), "");
+	buf_free(&b);
+}
+
 TEST(buf_cap)
 {
 	struct buf b;
