@@ -105,6 +105,45 @@ def test_python_handler_uses_boto3_against_nuage(lam, logs):
     assert "/[$LATEST]" in out["log_stream"]
 
 
+def test_code_from_s3_and_the_guides_snippet(lam, boto, nuage):
+    """Code from S3Bucket/S3Key, and a handler that writes to nuage's S3 the
+    way the source guide does: s3.Object(bucket, 'abc.json').put(Body=...)."""
+    s3 = boto("s3", nuage.endpoint)
+    bucket = fname("code")
+    s3.create_bucket(Bucket=bucket)
+    source = ("import json, boto3\n"
+              "s3 = boto3.resource('s3')\n"
+              "def handler(event, context):\n"
+              "    s3.Object(event['bucket'], 'abc.json').put(Body=json.dumps(event['data']))\n"
+              "    return {'written': 'abc.json'}\n")
+    s3.put_object(Bucket=bucket, Key="pkg/fn.zip", Body=py_zip(source))
+    name = fname("s3code")
+    created = lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                                  Code={"S3Bucket": bucket, "S3Key": "pkg/fn.zip"}, Timeout=30)
+    assert created["CodeSize"] == s3.head_object(Bucket=bucket, Key="pkg/fn.zip")["ContentLength"]
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+    r, out = invoke_json(lam, name, {"bucket": bucket, "data": {"rows": 42, "month": "2026-11"}})
+    assert "FunctionError" not in r and out == {"written": "abc.json"}, out
+    body = s3.get_object(Bucket=bucket, Key="abc.json")["Body"].read()
+    assert json.loads(body) == {"rows": 42, "month": "2026-11"}
+    # New code from S3 too.
+    s3.put_object(Bucket=bucket, Key="pkg/v2.zip", Body=py_zip("def handler(e, c):\n    return 'v2'\n"))
+    lam.update_function_code(FunctionName=name, S3Bucket=bucket, S3Key="pkg/v2.zip")
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+    assert invoke_json(lam, name)[1] == "v2"
+    for code_spec, words in [({"S3Bucket": bucket, "S3Key": "missing.zip"}, "S3 Error Code: NoSuchKey"),
+                             ({"S3Bucket": bucket + "-nope", "S3Key": "k"}, "S3 Error Code: NoSuchBucket")]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            lam.create_function(FunctionName=fname("bad"), Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                                Code=code_spec)
+        assert code(e) == "InvalidParameterValueException" and words in str(e.value)
+    s3.put_object(Bucket=bucket, Key="not-a-zip", Body=b"plain text")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.create_function(FunctionName=fname("bad"), Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                            Code={"S3Bucket": bucket, "S3Key": "not-a-zip"})
+    assert code(e) == "InvalidZipFileException"
+
+
 def test_warm_environment_is_reused(lam, logs):
     name = create_py(lam, "import os\nCOUNT = 0\ndef handler(e, c):\n    global COUNT\n    COUNT += 1\n"
                           "    return [COUNT, os.getpid()]\n")
@@ -581,6 +620,7 @@ def test_bad_inputs_refused(lam):
         (dict(base, Role="not-a-role"), "ValidationException"),
         (dict(base, Layers=["arn:aws:lambda:us-east-1:000000000000:layer:x:1"]), "InvalidParameterValueException"),
         (dict(base, Code={"S3Bucket": "bucket", "S3Key": "k", "ZipFile": b"x"}), "InvalidParameterValueException"),
+        (dict(base, Code={"S3Bucket": "bucket"}), "InvalidParameterValueException"),
     ]
     for kw, want in cases:
         with pytest.raises(botocore.exceptions.ClientError) as e:

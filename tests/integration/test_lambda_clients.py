@@ -74,10 +74,14 @@ def test_function_on_debian_python_reaches_nuage(fresh_nuage, boto):
     the guide's code runs unchanged on an older system python too."""
     n = fresh_nuage(extra_args=["--lambda-python", "/usr/bin/python3"]).start()
     lam, logs = boto("lambda", n.endpoint), boto("logs", n.endpoint)
-    name = create_py(lam, "import sys, boto3\ndef handler(e, c):\n"
+    boto("s3", n.endpoint).create_bucket(Bucket="debian-out")
+    name = create_py(lam, "import json, sys, boto3\ndef handler(e, c):\n"
                           "    boto3.client('logs').create_log_group(logGroupName=e['g'])\n"
+                          "    boto3.resource('s3').Object('debian-out', 'abc.json').put(Body=json.dumps(e))\n"
                           "    return [boto3.__version__, sys.executable]\n", Timeout=30)
     r = lam.invoke(FunctionName=name, Payload=json.dumps({"g": "/debian/python"}).encode())
     version, exe = json.loads(r["Payload"].read())
     assert exe == "/usr/bin/python3" and version.startswith("1.26")
     assert logs.describe_log_groups(logGroupNamePrefix="/debian/python")["logGroups"]
+    body = boto("s3", n.endpoint).get_object(Bucket="debian-out", Key="abc.json")["Body"].read()
+    assert json.loads(body) == {"g": "/debian/python"}

@@ -3,8 +3,9 @@
  * <data>/lambda/code/<sha256> where environments run it.
  *
  * Write path (CreateFunction / UpdateFunctionCode):
- *   accept: size limits, zip structure (formats/zip.c), every path safe,
- *           every symlink inside the package -> temp blob (if new)
+ *   accept: ZipFile bytes, or S3Bucket/S3Key read through engine/objects.h
+ *           (nuage's S3); size limits, zip structure (formats/zip.c), every
+ *           path safe, every symlink inside the package -> temp blob (if new)
  *   commit: in the caller's transaction, the blob and its lambda_code row
  *   finish: publish the blob; schedule the activation job on the pool
  *   job:    unpack into code/.tmp-XXXX, rename to code/<sha>, then flip the
@@ -29,6 +30,7 @@
 #include "core/mem.h"
 #include "core/rand.h"
 #include "core/clock.h"
+#include "engine/objects.h"
 #include "engine/pool.h"
 #include "formats/zip.h"
 #include "store/db.h"
@@ -65,15 +67,13 @@ static int read_small(void *arg, const void *p, size_t n)
 }
 
 /* Structure, paths and symlink targets, before anything is kept. */
-static int check_zip(struct call *c, const char *data, size_t len, int64_t *unzipped)
+static int check_zip(struct call *c, const struct zip_src *src, int64_t *unzipped)
 {
-	struct zip_src src;
-	zip_src_mem(&src, data, len);
 	struct zip_limits lim = {.max_entries = MAX_ENTRIES, .max_total = LAMBDA_MAX_UNZIPPED};
 	struct zip z;
 	char err[256], path[PATH_MAX];
 	int rc = -1;
-	if (zip_open(&z, &src, &lim, err, sizeof err)) {
+	if (zip_open(&z, src, &lim, err, sizeof err)) {
 		if (strstr(err, "uncompressed size exceeds"))
 			call_error(c, ERR_LAMBDA_INVALID_PARAMETER, "Unzipped size must be smaller than %d bytes", LAMBDA_MAX_UNZIPPED);
 		else
@@ -120,6 +120,94 @@ static bool code_known(const char *sha)
 	return k;
 }
 
+/* Digests and size of a package, and a temp blob when it is new. */
+static int keep(struct call *c, const unsigned char d[SHA256_LEN], int64_t size, struct lambda_code *lc,
+		int (*copy)(void *arg, struct blob_writer *w), void *arg)
+{
+	hex_encode(d, SHA256_LEN, lc->sha_hex);
+	base64_encode(d, SHA256_LEN, lc->sha_b64);
+	lc->size = size;
+	if (code_known(lc->sha_hex))
+		return 0;
+	if (blob_create(&lc->w) || copy(arg, &lc->w) || blob_seal(&lc->w)) {
+		blob_abort(&lc->w);
+		return call_error(c, ERR_LAMBDA_SERVICE, "Could not store the deployment package.");
+	}
+	lc->fresh = true;
+	return 0;
+}
+
+struct mem_pkg {
+	const char *data;
+	size_t len;
+};
+
+static int copy_mem(void *arg, struct blob_writer *w)
+{
+	struct mem_pkg *m = arg;
+	return blob_write(w, m->data, m->len);
+}
+
+static int copy_fd(void *arg, struct blob_writer *w)
+{
+	int fd = *(int *)arg;
+	char buf[65536];
+	int64_t off = 0;
+	ssize_t n;
+	while ((n = pread(fd, buf, sizeof buf, off)) > 0) {
+		if (blob_write(w, buf, (size_t)n))
+			return -1;
+		off += n;
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/* S3Bucket / S3Key: read through engine/objects.h (nuage's S3), as
+ * Lambda's own GetObject would, with AWS's wording for S3's errors. */
+static int from_s3(struct call *c, json_t *code, struct lambda_code *lc)
+{
+	const char *bucket = json_string_value(json_object_get(code, "S3Bucket"));
+	const char *key = json_string_value(json_object_get(code, "S3Key"));
+	const char *version = json_string_value(json_object_get(code, "S3ObjectVersion"));
+	if (!bucket || !key)
+		return call_error(c, ERR_LAMBDA_INVALID_PARAMETER, "Please provide both S3Bucket and S3Key.");
+	int fd = -1;
+	int64_t size = 0;
+	struct objects_error e;
+	int rc = objects_open(c->who.account, bucket, key, version, &fd, &size, &e);
+	if (rc)
+		return call_error(c, ERR_LAMBDA_INVALID_PARAMETER,
+				  "Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: %s", e.code, e.message);
+	rc = -1;
+	if (size > LAMBDA_MAX_UNZIPPED) {
+		call_error(c, ERR_LAMBDA_INVALID_PARAMETER, "Unzipped size must be smaller than %d bytes", LAMBDA_MAX_UNZIPPED);
+		goto out;
+	}
+	struct zip_src src;
+	zip_src_fd(&src, &fd, size);
+	if (check_zip(c, &src, &lc->unzipped))
+		goto out;
+	struct sha256_ctx h;
+	sha256_init(&h);
+	char buf[65536];
+	ssize_t n;
+	int64_t off = 0;
+	while ((n = pread(fd, buf, sizeof buf, off)) > 0) {
+		sha256_update(&h, buf, (size_t)n);
+		off += n;
+	}
+	unsigned char d[SHA256_LEN];
+	sha256_final(&h, d);
+	if (n < 0 || off != size) {
+		call_error(c, ERR_LAMBDA_SERVICE, "Could not read the deployment package from S3.");
+		goto out;
+	}
+	rc = keep(c, d, size, lc, copy_fd, &fd);
+out:
+	close(fd);
+	return rc;
+}
+
 int lambda_code_accept(struct call *c, json_t *code, struct lambda_code *lc)
 {
 	memset(lc, 0, sizeof *lc);
@@ -135,30 +223,20 @@ int lambda_code_accept(struct call *c, json_t *code, struct lambda_code *lc)
 		return call_error(c, ERR_LAMBDA_INVALID_PARAMETER,
 				  "Please provide either a ZipFile or an S3Bucket and S3Key, not both.");
 	if (s3)
-		return call_error(c, ERR_LAMBDA_INVALID_PARAMETER,
-				  "nuage cannot read function code from S3 yet: send the package as ZipFile.");
+		return from_s3(c, code, lc);
 	if (!zipf || !json_string_length(zipf))
 		return call_error(c, ERR_LAMBDA_INVALID_PARAMETER, "Please provide a source for function code.");
-	const char *data = json_string_value(zipf);
-	size_t len = json_string_length(zipf);
-	if (len > LAMBDA_MAX_ZIPPED)
+	struct mem_pkg m = {json_string_value(zipf), json_string_length(zipf)};
+	if (m.len > LAMBDA_MAX_ZIPPED)
 		return call_error(c, ERR_LAMBDA_REQUEST_TOO_LARGE, "Request must be smaller than %d bytes for the %s operation",
 				  LAMBDA_MAX_REQUEST, c->op->name);
-	if (check_zip(c, data, len, &lc->unzipped))
+	struct zip_src src;
+	zip_src_mem(&src, m.data, m.len);
+	if (check_zip(c, &src, &lc->unzipped))
 		return -1;
 	unsigned char d[SHA256_LEN];
-	sha256(data, len, d);
-	hex_encode(d, SHA256_LEN, lc->sha_hex);
-	base64_encode(d, SHA256_LEN, lc->sha_b64);
-	lc->size = (int64_t)len;
-	if (code_known(lc->sha_hex))
-		return 0;
-	if (blob_create(&lc->w) || blob_write(&lc->w, data, len) || blob_seal(&lc->w)) {
-		blob_abort(&lc->w);
-		return call_error(c, ERR_LAMBDA_SERVICE, "Could not store the deployment package.");
-	}
-	lc->fresh = true;
-	return 0;
+	sha256(m.data, m.len, d);
+	return keep(c, d, (int64_t)m.len, lc, copy_mem, &m);
 }
 
 int lambda_code_commit(const struct lambda_code *lc)

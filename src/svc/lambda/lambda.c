@@ -9,6 +9,8 @@
  * Put/Get/DeleteFunctionConcurrency, AddPermission, RemovePermission,
  * GetPolicy, Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s),
  * GetAccountSettings, TagResource, UntagResource, ListTags.
+ * Code comes as ZipFile bytes or from nuage's S3 (S3Bucket/S3Key, read
+ * through engine/objects.h).
  * Leaves out: event-source mappings (SQS: the lead wires them on the engine
  * queues), layers, container images, function URLs, provisioned
  * concurrency, code signing, SnapStart, response streaming, VPC/EFS
