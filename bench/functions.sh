@@ -183,8 +183,9 @@ else:
 
 cpu = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
 out = ["", "## Lambda invocations (bench/functions.sh %d)" % N, "",
-       "%s, %d cores (%s), %s; command: `bench/functions.sh %d`" % (datetime.date.today(), os.cpu_count(), cpu,
-                                                                   platform.platform(), N), "",
+       "%s, %d cores (%s), %s, load average %.1f at the end (other jobs share the machine); command: "
+       "`bench/functions.sh %d`" % (datetime.date.today(), os.cpu_count(), cpu, platform.platform(),
+                                    os.getloadavg()[0], N), "",
        "Warm invoke, one keep-alive client, 45-byte JSON payload echoed back:", "",
        "| function | invocations | median (ms) | p99 (ms) | inv/s, 1 client | inv/s, 4 clients |", "|---|---|---|---|---|---|"]
 for label, n, med, p99, seq, par in rows:
