@@ -108,10 +108,11 @@ static enum lambda_submit run_and_wait(const struct lambda_target *t, struct lam
 }
 
 enum lambda_submit lambda_invoke_sync(const struct lambda_target *t, const char *payload, size_t len, bool tail,
-				      struct lambda_inv **out)
+				      char *client_context, struct lambda_inv **out)
 {
 	struct lambda_inv *inv = lambda_inv_new(payload, len);
 	inv->want_tail = tail;
+	inv->client_context = client_context;
 	enum lambda_submit s = run_and_wait(t, inv);
 	if (s != SUBMIT_OK) {
 		lambda_inv_release(inv);
@@ -237,15 +238,12 @@ int lambda_invoke(struct call *c)
 		lambda_fnver_done(&t.v);
 		return -1;
 	}
-	struct lambda_inv *inv = lambda_inv_new(len ? payload : "", len);
-	inv->client_context = cc;
-	inv->want_tail = call_str(c, "LogType") && !strcmp(call_str(c, "LogType"), "Tail");
-	enum lambda_submit s = run_and_wait(&t, inv);
+	struct lambda_inv *inv;
+	bool tail = call_str(c, "LogType") && !strcmp(call_str(c, "LogType"), "Tail");
+	enum lambda_submit s = lambda_invoke_sync(&t, len ? payload : "", len, tail, cc, &inv);
 	lambda_fnver_done(&t.v);
-	if (s != SUBMIT_OK) {
-		lambda_inv_release(inv);
+	if (s != SUBMIT_OK)
 		return throttled(c, s);
-	}
 	call_set(c, "StatusCode", json_integer(200));
 	call_set(c, "Payload", json_stringn_nocheck(inv->result, inv->rlen));
 	if (inv->func_error[0])

@@ -236,10 +236,11 @@ struct lambda_target {
  * says why); -1 error. Strings in the arena. */
 int lambda_target_load(struct arena *a, const char *account, const char *region, const char *name,
 		       const char *qualifier, struct lambda_target *t, char *err, size_t errlen);
-/* Runs one invocation and waits for it (ESM pollers, internal callers;
- * never an HTTP thread's business beyond Invoke itself). The caller
- * releases *out with lambda_inv_release. SUBMIT_* result. */
+/* Runs one invocation and waits for it: Invoke's RequestResponse, and
+ * event-source-mapping pollers (from their own threads). client_context
+ * (JSON, malloc'd, may be NULL) is taken over. On SUBMIT_OK the caller
+ * releases *out with lambda_inv_release; otherwise *out is NULL. */
 enum lambda_submit lambda_invoke_sync(const struct lambda_target *t, const char *payload, size_t len, bool tail,
-				      struct lambda_inv **out);
+				      char *client_context, struct lambda_inv **out);
 
 #endif
