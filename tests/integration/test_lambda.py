@@ -144,6 +144,40 @@ def test_code_from_s3_and_the_guides_snippet(lam, boto, nuage):
     assert code(e) == "InvalidZipFileException"
 
 
+SPARE_PROBE = """import os, resource, sys, time
+def handler(e, c):
+    ticks = int(open('/proc/self/stat').read().rsplit(')', 1)[1].split()[19])
+    return {'start_ticks': ticks, 'cwd': os.getcwd(), 'root': os.environ['LAMBDA_TASK_ROOT'],
+            'stage': os.environ.get('STAGE'), 'as': resource.getrlimit(resource.RLIMIT_AS)[0],
+            'tz': time.strftime('%Z'), 'hashrand': sys.flags.hash_randomization,
+            'spare_flag': os.environ.get('_NUAGE_SPARE')}
+"""
+
+
+def boot_ticks():
+    return int(float(open("/proc/uptime").read().split()[0]) * os.sysconf("SC_CLK_TCK"))
+
+
+def test_python_cold_start_takes_a_started_interpreter(lam):
+    """nuage keeps one Python interpreter started ahead; a cold start takes
+    it and gives it the function's environment, directory and limits — so
+    the function cannot tell, except that its process is older."""
+    first = create_py(lam, "def handler(e, c):\n    return 1\n")
+    invoke_json(lam, first)  # a Python cold start leaves a spare behind
+    time.sleep(1)  # let it finish starting (not asserted: only its age is)
+    created = boot_ticks()
+    name = create_py(lam, SPARE_PROBE, MemorySize=256, Environment={"Variables": {"STAGE": "spare"}})
+    _, out = invoke_json(lam, name)
+    assert out["start_ticks"] < created, "the environment was not the pre-started one"
+    assert out["cwd"] == out["root"] and out["stage"] == "spare" and out["spare_flag"] is None
+    assert out["as"] == (256 + 1024) << 20 and out["tz"] == "UTC"
+    # Variables that act at interpreter start-up get a fresh interpreter.
+    created = boot_ticks()
+    name = create_py(lam, SPARE_PROBE, Environment={"Variables": {"PYTHONHASHSEED": "0"}})
+    _, out = invoke_json(lam, name)
+    assert out["start_ticks"] >= created and out["hashrand"] == 0
+
+
 def test_warm_environment_is_reused(lam, logs):
     name = create_py(lam, "import os\nCOUNT = 0\ndef handler(e, c):\n    global COUNT\n    COUNT += 1\n"
                           "    return [COUNT, os.getpid()]\n")

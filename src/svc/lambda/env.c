@@ -10,8 +10,10 @@
  *
  * States (changed under X.mu; the env's own thread does everything else):
  *
- *            submit, no idle env
- *    (new) ----------------------> STARTING --first /next--+
+ *            submit, no idle env              taken by submit
+ *    (new) ----------------------> STARTING <---------------- SPARE (Python
+ *                                     |       --first /next--+   interpreter
+ *                                     |                      |   already up)
  *                                     |                     |  deliver
  *                                     | init error, exit,   v
  *                                     | init timeout      BUSY <----------+
@@ -26,10 +28,20 @@
  *     function's and the account's concurrency until finish() runs.
  *  2. finish() is the only place an invocation leaves an env, and it calls
  *     inv->done exactly once — on success, error, timeout, crash or stop.
+ *     Submit hands an invocation to a running env through `mail` (under
+ *     X.mu); only the env's thread touches `inv`.
  *  3. Environments are reused only for the same lambda_fn key (version and
  *     revision): an updated function never runs in an old environment.
  *  4. The child is always reaped by its own env thread before that thread
  *     exits; the thread count lets stop() wait for all of them.
+ *  5. A SPARE env belongs to no pool and runs no function: it is a Python
+ *     interpreter that has started and imported the bootstrap, parked on
+ *     the nuage-only GET /2018-06-01/runtime/nuage/assign. A cold start of
+ *     a Python function takes it (its environment variables, working
+ *     directory and memory limit travel in the answer), so the interpreter's
+ *     own start-up is off the critical path, and a new spare is started.
+ *     Functions that set PYTHON* variables (which act at interpreter start)
+ *     never use one.
  */
 #include "svc/lambda/exec.h"
 #include "config.h"
@@ -72,7 +84,7 @@
 #define AS_ALLOWANCE_MB 1024 /* address space beyond MemorySize: runtimes reserve far more than they touch */
 #define LOG_LINE_MAX (256 * 1024 - 26)
 
-enum env_state { ENV_STARTING, ENV_IDLE, ENV_BUSY, ENV_DEAD };
+enum env_state { ENV_SPARE, ENV_STARTING, ENV_IDLE, ENV_BUSY, ENV_DEAD };
 
 struct pool;
 
@@ -80,7 +92,11 @@ struct lenv {
 	uint64_t id;
 	struct pool *pool;
 	enum env_state state;
-	struct lambda_inv *inv;
+	struct lambda_inv *inv;      /* the env thread's own (see take_mail) */
+	struct lambda_inv *mail;     /* handed over by submit under X.mu */
+	int64_t taken_us;            /* when submit took this spare (under X.mu) */
+	struct pool *mail_pool;      /* ... and for which function (under X.mu) */
+	char mail_stream[96];
 	bool inv_sent, unreserved, retire, wake_pending;
 	int wake_fd, listen_fd, port;
 	struct proc proc;
@@ -88,6 +104,8 @@ struct lenv {
 	struct rapi_conn *conns[MAX_CONNS];
 	int nconns;
 	struct rapi_conn *parked;
+	struct rapi_conn *assign_conn; /* a spare's parked /nuage/assign */
+	bool assign_sent;
 	struct proc_lines out_lines, err_lines;
 	char stream[96];
 	char dir[PATH_MAX - 64];
@@ -109,6 +127,7 @@ static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t threads_cv;
 	struct pool *pools;
+	struct lenv *spare; /* a pre-started Python environment, or NULL */
 	int nthreads, busy_total, busy_unreserved, reserved_total;
 	bool started, quiescing, stopping;
 	int64_t quiesce_deadline_us;
@@ -194,6 +213,11 @@ void lambda_fn_free(struct lambda_fn *f)
 
 static void env_log(struct lenv *e, const char *msg, size_t n)
 {
+	if (!e->pool) {
+		/* A spare has no function, hence no log group yet. */
+		log_debug("lambda: spare environment says: %.*s", (int)(n > 200 ? 200 : n), msg);
+		return;
+	}
 	const struct lambda_fn *f = e->pool->fn;
 	if (n > LOG_LINE_MAX)
 		n = LOG_LINE_MAX;
@@ -481,7 +505,24 @@ static void api_too_large(void *arg, struct rapi_conn *c, const char *id)
 		     "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
 }
 
-static const struct rapi_handler api = {api_next, api_response, api_error, api_init_error, api_too_large};
+static void send_assignment(struct lenv *e);
+
+static void api_assign(void *arg, struct rapi_conn *c)
+{
+	struct lenv *e = arg;
+	if (e->assign_sent || e->assign_conn || e->initialized) {
+		rapi_reply_error(c, 403, "InvalidStateTransition", "This environment is not waiting for a function");
+		return;
+	}
+	e->assign_conn = c;
+	pthread_mutex_lock(&X.mu);
+	bool taken = e->state != ENV_SPARE;
+	pthread_mutex_unlock(&X.mu);
+	if (taken)
+		send_assignment(e);
+}
+
+static const struct rapi_handler api = {api_next, api_response, api_error, api_init_error, api_too_large, api_assign};
 
 /* ---- starting the child ---- */
 
@@ -516,6 +557,22 @@ static const struct credential *account_key(const char *account)
 	return &X.cfg->creds[0];
 }
 
+/* What every child gets, function or spare. */
+static void base_env(struct lenv *e, char ***envp, int *n, int *cap)
+{
+	char tmp[PATH_MAX];
+	const char *path = getenv("PATH");
+	addenv(envp, n, cap, "PATH", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	addenv(envp, n, cap, "LANG", "en_US.UTF-8");
+	addenv(envp, n, cap, "TZ", ":UTC");
+	snprintf(tmp, sizeof tmp, "127.0.0.1:%d", e->port);
+	addenv(envp, n, cap, "AWS_LAMBDA_RUNTIME_API", tmp);
+	addenv(envp, n, cap, "LAMBDA_RUNTIME_DIR", X.runtime_dir);
+	addenv(envp, n, cap, "HOME", e->dir);
+	snprintf(tmp, sizeof tmp, "%s/tmp", e->dir);
+	addenv(envp, n, cap, "TMPDIR", tmp);
+}
+
 static char **build_env(struct lenv *e, enum lambda_runtime_kind kind)
 {
 	const struct lambda_fn *f = e->pool->fn;
@@ -526,10 +583,7 @@ static char **build_env(struct lenv *e, enum lambda_runtime_kind kind)
 	json_t *vars = f->env_json ? json_loads(f->env_json, 0, NULL) : NULL;
 	const char *k;
 	json_t *v;
-	const char *path = getenv("PATH");
-	addenv(&envp, &n, &cap, "PATH", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	addenv(&envp, &n, &cap, "LANG", "en_US.UTF-8");
-	addenv(&envp, &n, &cap, "TZ", ":UTC");
+	base_env(e, &envp, &n, &cap);
 	snprintf(tmp, sizeof tmp, "http://%s:%d", X.host, atomic_load(&X.port));
 	addenv(&envp, &n, &cap, "AWS_ENDPOINT_URL", tmp);
 	json_object_foreach(vars, k, v) if (json_is_string(v)) addenv(&envp, &n, &cap, k, json_string_value(v));
@@ -546,18 +600,12 @@ static char **build_env(struct lenv *e, enum lambda_runtime_kind kind)
 	addenv(&envp, &n, &cap, "AWS_LAMBDA_LOG_GROUP_NAME", f->log_group);
 	addenv(&envp, &n, &cap, "AWS_LAMBDA_LOG_STREAM_NAME", e->stream);
 	addenv(&envp, &n, &cap, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-	snprintf(tmp, sizeof tmp, "127.0.0.1:%d", e->port);
-	addenv(&envp, &n, &cap, "AWS_LAMBDA_RUNTIME_API", tmp);
 	addenv(&envp, &n, &cap, "LAMBDA_TASK_ROOT", f->code_dir);
-	addenv(&envp, &n, &cap, "LAMBDA_RUNTIME_DIR", X.runtime_dir);
 	addenv(&envp, &n, &cap, "_HANDLER", f->handler ? f->handler : "");
 	if (kind != RT_PROVIDED) {
 		snprintf(tmp, sizeof tmp, "AWS_Lambda_%s", f->runtime);
 		addenv(&envp, &n, &cap, "AWS_EXECUTION_ENV", tmp);
 	}
-	addenv(&envp, &n, &cap, "HOME", e->dir);
-	snprintf(tmp, sizeof tmp, "%s/tmp", e->dir);
-	addenv(&envp, &n, &cap, "TMPDIR", tmp);
 	if (kind == RT_PYTHON) {
 		addenv(&envp, &n, &cap, "PYTHONUNBUFFERED", "1");
 		addenv(&envp, &n, &cap, "PYTHONDONTWRITEBYTECODE", "1");
@@ -570,6 +618,64 @@ static void free_strv(char **v)
 	for (char **p = v; p && *p; p++)
 		free(*p);
 	free(v);
+}
+
+/* A spare: the Python bootstrap with only the base environment, parked
+ * on /nuage/assign in its scratch directory. */
+static int spawn_spare(struct lenv *e)
+{
+	const char *exe = lambda_runtime_resolve(RT_PYTHON, X.python);
+	if (!exe)
+		return -1;
+	char script[PATH_MAX];
+	snprintf(script, sizeof script, "%s/bootstrap.py", X.runtime_dir);
+	char *argv[] = {(char *)exe, "-B", script, NULL};
+	char **envp = NULL;
+	int n = 0, cap = 0;
+	base_env(e, &envp, &n, &cap);
+	addenv(&envp, &n, &cap, "PYTHONUNBUFFERED", "1");
+	addenv(&envp, &n, &cap, "PYTHONDONTWRITEBYTECODE", "1");
+	addenv(&envp, &n, &cap, "_NUAGE_SPARE", "1");
+	struct proc_spec spec = {.path = exe, .argv = argv, .envp = envp, .cwd = e->dir, .limit_nofile = NOFILE_LIMIT,
+				 .capture = true};
+	char err[512];
+	e->spawned_us = clock_mono_us();
+	int rc = proc_spawn(&spec, &e->proc, err, sizeof err);
+	free_strv(envp);
+	if (rc) {
+		log_warn("lambda: cannot start a spare Python environment: %s", err);
+		return -1;
+	}
+	e->spawned = true;
+	return 0;
+}
+
+/* Answers a taken spare's /nuage/assign with what spawn() would have set:
+ * the function's environment, working directory and memory limit. (The
+ * init phase began when submit took the spare: a spare still starting
+ * when taken is waited for, and that wait counts.) */
+static void send_assignment(struct lenv *e)
+{
+	if (!e->assign_conn || e->assign_sent || e->state == ENV_SPARE)
+		return;
+	const struct lambda_fn *f = e->pool->fn;
+	char **envp = build_env(e, RT_PYTHON);
+	json_t *env = json_object();
+	for (char **p = envp; *p; p++) {
+		const char *eq = strchr(*p, '=');
+		if (eq)
+			json_object_setn_new_nocheck(env, *p, (size_t)(eq - *p), json_string(eq + 1));
+	}
+	free_strv(envp);
+	json_t *doc = json_pack("{s:o,s:s,s:I}", "env", env, "cwd", f->code_dir, "limit_as",
+				(json_int_t)(((int64_t)f->memory_mb + AS_ALLOWANCE_MB) << 20));
+	char *body = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	e->assign_sent = true;
+	struct rapi_conn *c = e->assign_conn;
+	e->assign_conn = NULL;
+	rapi_reply(c, 200, NULL, body, strlen(body));
+	free(body);
 }
 
 /* Starts the child; on failure the pending invocation fails the way
@@ -681,6 +787,8 @@ static void close_conn(struct lenv *e, int i)
 {
 	if (e->parked == e->conns[i])
 		e->parked = NULL;
+	if (e->assign_conn == e->conns[i])
+		e->assign_conn = NULL;
 	rapi_conn_free(e->conns[i]);
 	e->conns[i] = e->conns[--e->nconns];
 }
@@ -744,6 +852,7 @@ static int64_t next_wakeup_ms(struct lenv *e, int64_t now)
 	} else if (e->inv && !e->initialized) {
 		due = e->spawned_us + (LAMBDA_INIT_LIMIT_MS + (int64_t)e->pool->fn->timeout_s * 1000) * 1000;
 	} else if (!e->inv) {
+		/* Idle, or a spare nobody took (idle_since is its start). */
 		due = e->idle_since_us + (int64_t)X.idle_s * 1000000;
 	}
 	if (X.quiescing && X.quiesce_deadline_us < due)
@@ -761,8 +870,14 @@ static bool check_clock(struct lenv *e)
 	pthread_mutex_lock(&X.mu);
 	bool quiesce_over = X.quiescing && now >= X.quiesce_deadline_us;
 	bool stopping = X.stopping;
-	bool idle_over = e->state == ENV_IDLE && now >= e->idle_since_us + (int64_t)X.idle_s * 1000000;
-	bool retire = e->state == ENV_IDLE && (e->retire || e->pool->retired || X.quiescing);
+	bool unused = e->state == ENV_IDLE || e->state == ENV_SPARE;
+	bool idle_over = unused && now >= e->idle_since_us + (int64_t)X.idle_s * 1000000;
+	bool retire = (e->state == ENV_IDLE && (e->retire || e->pool->retired)) || (unused && X.quiescing);
+	if ((idle_over || retire || stopping) && e->state == ENV_SPARE) {
+		if (X.spare == e)
+			X.spare = NULL;
+		e->state = ENV_DEAD;
+	}
 	if ((idle_over || retire || stopping) && e->state == ENV_IDLE) {
 		/* Off the idle list before anyone can hand it work. */
 		struct lenv **pp = &e->pool->idle;
@@ -823,6 +938,24 @@ static void env_cleanup(struct lenv *e)
 	lambda_remove_tree(e->dir);
 }
 
+/* Moves an invocation submit handed over into the thread's own fields;
+ * a taken spare's init phase starts when it was taken. */
+static void take_mail(struct lenv *e)
+{
+	pthread_mutex_lock(&X.mu);
+	if (e->mail) {
+		e->inv = e->mail;
+		e->mail = NULL;
+	}
+	if (e->taken_us) {
+		e->spawned_us = e->taken_us;
+		e->taken_us = 0;
+		e->pool = e->mail_pool;
+		memcpy(e->stream, e->mail_stream, sizeof e->stream);
+	}
+	pthread_mutex_unlock(&X.mu);
+}
+
 static void *env_main(void *arg)
 {
 	struct lenv *e = arg;
@@ -831,11 +964,17 @@ static void *env_main(void *arg)
 	buf_init(&e->tail, 8 * LAMBDA_TAIL_BYTES);
 	char tmp[PATH_MAX];
 	snprintf(tmp, sizeof tmp, "%s/tmp", e->dir);
-	if (mkdir(e->dir, 0700) || mkdir(tmp, 0700) || open_listener(e))
-		fail(e, "Runtime.Unknown", "error", false, "RequestId: %s Error: cannot prepare the execution environment: %s",
-		     e->inv->request_id, strerror(errno));
-	else
-		spawn(e);
+	pthread_mutex_lock(&X.mu);
+	bool spare = e->state == ENV_SPARE;
+	pthread_mutex_unlock(&X.mu);
+	if (mkdir(e->dir, 0700) || mkdir(tmp, 0700) || open_listener(e)) {
+		if (!spare)
+			fail(e, "Runtime.Unknown", "error", false,
+			     "RequestId: %s Error: cannot prepare the execution environment: %s", e->inv->request_id,
+			     strerror(errno));
+	} else if (spare ? spawn_spare(e) == 0 : spawn(e) == 0) {
+		e->idle_since_us = clock_mono_us();
+	}
 	while (e->spawned && !e->exited) {
 		struct pollfd pf[4 + MAX_CONNS];
 		int n = 0;
@@ -860,6 +999,7 @@ static void *env_main(void *arg)
 			ssize_t r = read(e->wake_fd, &v, sizeof v);
 			(void)r;
 		}
+		take_mail(e);
 		if (pf[2].revents)
 			proc_lines_read(&e->out_lines, e->proc.out_fd, on_output, e);
 		if (pf[3].revents)
@@ -871,6 +1011,7 @@ static void *env_main(void *arg)
 			if (i < n - cbase && re && rapi_conn_io(e->conns[i], re, &api, e) < 0)
 				close_conn(e, i);
 		}
+		send_assignment(e);
 		deliver(e);
 		bool exited = pidx >= 0 ? pf[pidx].revents != 0 : proc_reap(&e->proc, false) == 1;
 		if (exited) {
@@ -885,20 +1026,34 @@ static void *env_main(void *arg)
 	}
 	env_cleanup(e);
 	pthread_mutex_lock(&X.mu);
+	/* Out of every list submit looks at before anything else. */
 	e->state = ENV_DEAD;
-	struct pool *p = e->pool;
-	struct lenv **pp = &p->envs;
-	while (*pp && *pp != e)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = e->next;
-	struct lenv **ip = &p->idle;
-	while (*ip && *ip != e)
+	if (X.spare == e)
+		X.spare = NULL;
+	struct pool *p = e->pool ? e->pool : e->mail_pool;
+	struct lenv **ip = p ? &p->idle : NULL;
+	while (ip && *ip && *ip != e)
 		ip = &(*ip)->next_idle;
-	if (*ip)
+	if (ip && *ip)
 		*ip = e->next_idle;
+	if (e->mail) {
+		/* Taken as it was ending (its child had just exited): the
+		 * invocation still gets its answer. */
+		pthread_mutex_unlock(&X.mu);
+		take_mail(e);
+		fail(e, "Runtime.Unknown", "error", false, "RequestId: %s Error: the execution environment ended",
+		     e->inv->request_id);
+		pthread_mutex_lock(&X.mu);
+		e->state = ENV_DEAD;
+		p = e->pool;
+	}
+	struct lenv **pp = p ? &p->envs : NULL;
+	while (pp && *pp && *pp != e)
+		pp = &(*pp)->next;
+	if (pp && *pp)
+		*pp = e->next;
 	/* The last environment of a pool frees it. */
-	if (!p->envs) {
+	if (p && !p->envs) {
 		struct pool **q = &X.pools;
 		while (*q && *q != p)
 			q = &(*q)->next;
@@ -941,7 +1096,7 @@ static int busy_for(const char *account, const char *region, const char *name)
 	return n;
 }
 
-static void stream_name(struct lenv *e, const char *version)
+static void stream_name(char *out, size_t n, const char *version)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -950,8 +1105,55 @@ static void stream_name(struct lenv *e, const char *version)
 	rand_bytes(r, sizeof r);
 	char hex[33];
 	hex_encode(r, sizeof r, hex);
-	snprintf(e->stream, sizeof e->stream, "%04d/%02d/%02d/[%s]%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 version, hex);
+	snprintf(out, n, "%04d/%02d/%02d/[%s]%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, version, hex);
+}
+
+/* Allocates an environment and starts its thread (under X.mu). pool and
+ * inv are NULL for a spare. NULL when no thread could be started. */
+static struct lenv *new_env(struct pool *p, enum env_state st, struct lambda_inv *inv)
+{
+	struct lenv *e = xcalloc(1, sizeof *e);
+	e->id = ++X.next_id;
+	e->pool = p;
+	e->state = st;
+	e->inv = inv;
+	e->listen_fd = -1;
+	e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = -1;
+	e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	snprintf(e->dir, sizeof e->dir, "%s/%llu-%llu", X.envs_dir, (unsigned long long)getpid(), (unsigned long long)e->id);
+	if (p)
+		stream_name(e->stream, sizeof e->stream, p->fn->version);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t t;
+	int rc = e->wake_fd < 0 ? -1 : pthread_create(&t, &attr, env_main, e);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		if (e->wake_fd >= 0)
+			close(e->wake_fd);
+		free(e);
+		return NULL;
+	}
+	X.nthreads++;
+	if (p) {
+		e->next = p->envs;
+		p->envs = e;
+	}
+	return e;
+}
+
+/* Whether a cold start of fn may take a spare Python environment. */
+static bool spare_fits(const struct lambda_fn *fn)
+{
+	return lambda_runtime_kind(fn->runtime) == RT_PYTHON && (!fn->env_json || !strstr(fn->env_json, "\"PYTHON"));
+}
+
+/* Keeps one spare ready once Python functions run (under X.mu). */
+static void start_spare(void)
+{
+	if (!X.spare && !X.quiescing && !X.stopping)
+		X.spare = new_env(NULL, ENV_SPARE, NULL);
 }
 
 enum lambda_submit lambda_exec_submit(const struct lambda_fn *fn, struct lambda_inv *inv)
@@ -983,27 +1185,21 @@ enum lambda_submit lambda_exec_submit(const struct lambda_fn *fn, struct lambda_
 	if (e) {
 		p->idle = e->next_idle;
 		e->state = ENV_BUSY;
-	} else {
-		e = xcalloc(1, sizeof *e);
-		e->id = ++X.next_id;
-		e->pool = p;
+		e->mail = inv;
+	} else if (spare_fits(fn) && X.spare && X.spare->state == ENV_SPARE) {
+		/* A cold start that skips the interpreter's own start-up. */
+		e = X.spare;
+		X.spare = NULL;
+		e->mail_pool = p;
 		e->state = ENV_STARTING;
-		e->listen_fd = -1;
-		e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = -1;
-		e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		snprintf(e->dir, sizeof e->dir, "%s/%llu-%llu", X.envs_dir, (unsigned long long)getpid(),
-			 (unsigned long long)e->id);
-		stream_name(e, fn->version);
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_t t;
-		e->inv = inv;
-		if (e->wake_fd < 0 || pthread_create(&t, &attr, env_main, e)) {
-			pthread_attr_destroy(&attr);
-			if (e->wake_fd >= 0)
-				close(e->wake_fd);
-			free(e);
+		e->taken_us = clock_mono_us();
+		e->mail = inv;
+		stream_name(e->mail_stream, sizeof e->mail_stream, fn->version);
+		e->next = p->envs;
+		p->envs = e;
+		start_spare();
+	} else {
+		if (!(e = new_env(p, ENV_STARTING, inv))) {
 			atomic_fetch_sub(&inv->refs, 1);
 			if (!p->envs) {
 				X.pools = p->next;
@@ -1013,12 +1209,9 @@ enum lambda_submit lambda_exec_submit(const struct lambda_fn *fn, struct lambda_
 			rc = SUBMIT_THROTTLED_ACCOUNT;
 			goto out;
 		}
-		pthread_attr_destroy(&attr);
-		X.nthreads++;
-		e->next = p->envs;
-		p->envs = e;
+		if (spare_fits(fn))
+			start_spare();
 	}
-	e->inv = inv;
 	e->unreserved = fn->reserved < 0;
 	p->nbusy++;
 	X.busy_total++;
@@ -1119,6 +1312,8 @@ void lambda_exec_quiesce(void)
 	for (struct pool *p = X.pools; p; p = p->next)
 		for (struct lenv *e = p->envs; e; e = e->next)
 			wake(e);
+	if (X.spare)
+		wake(X.spare);
 	pthread_mutex_unlock(&X.mu);
 }
 
@@ -1137,6 +1332,8 @@ void lambda_exec_stop(void)
 	for (struct pool *p = X.pools; p; p = p->next)
 		for (struct lenv *e = p->envs; e; e = e->next)
 			wake(e);
+	if (X.spare)
+		wake(X.spare);
 	int64_t deadline = clock_mono_us() + 15 * 1000000LL;
 	while (X.nthreads > 0 && clock_mono_us() < deadline) {
 		struct timespec ts;

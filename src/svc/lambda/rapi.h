@@ -19,6 +19,9 @@ struct rapi_handler {
 	void (*init_error)(void *env, struct rapi_conn *c, const char *body, size_t len, const char *type);
 	/* A response body over LAMBDA_MAX_RESPONSE (the reply is sent here). */
 	void (*too_large)(void *env, struct rapi_conn *c, const char *id);
+	/* nuage's own GET /2018-06-01/runtime/nuage/assign: a pre-started
+	 * environment waits here for its function (env.c, SPARE). Parks. */
+	void (*assign)(void *env, struct rapi_conn *c);
 };
 
 struct rapi_conn *rapi_conn_new(int fd);

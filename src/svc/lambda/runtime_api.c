@@ -5,6 +5,8 @@
  * POST /2018-06-01/runtime/invocation/{id}/response (202; 413 over 6 MB),
  * POST /2018-06-01/runtime/invocation/{id}/error (202),
  * POST /2018-06-01/runtime/init/error (202).
+ * Plus nuage's own GET /2018-06-01/runtime/nuage/assign, on which a
+ * pre-started Python environment waits for its function (env.c).
  * Leaves out: the Extensions, Telemetry and Logs APIs, response streaming,
  * SnapStart's restore endpoints (404 with a Runtime-API-shaped error).
  *
@@ -217,6 +219,13 @@ static void dispatch(struct rapi_conn *c, const struct http_request *req, const 
 			return rapi_reply_error(c, 405, "MethodNotAllowed", "Use GET for /runtime/invocation/next");
 		c->parked = true;
 		h->next(env, c);
+		return;
+	}
+	if (!strcmp(path, PREFIX "nuage/assign") && h->assign) {
+		if (strcmp(req->method, "GET"))
+			return rapi_reply_error(c, 405, "MethodNotAllowed", "Use GET for /runtime/nuage/assign");
+		c->parked = true;
+		h->assign(env, c);
 		return;
 	}
 	if (!strcmp(path, PREFIX "init/error")) {
