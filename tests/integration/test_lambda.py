@@ -178,6 +178,32 @@ def test_python_cold_start_takes_a_started_interpreter(lam):
     assert out["start_ticks"] >= created and out["hashrand"] == 0
 
 
+def test_concurrent_invocations_across_updates(lam, boto, nuage):
+    """Four clients at once, while the configuration changes under them:
+    every invocation answers, from one environment per client at most."""
+    name = create_py(lam, "import os\ndef handler(e, c):\n    return [e['i'], os.getpid()]\n")
+    errors, pids = [], set()
+
+    def client(k):
+        c = boto("lambda", nuage.endpoint)
+        for i in range(25):
+            try:
+                r = c.invoke(FunctionName=name, Payload=json.dumps({"i": i}).encode())
+                out = json.loads(r["Payload"].read())
+                if r.get("FunctionError") or out[0] != i:
+                    errors.append(out)
+                pids.add(out[1])
+            except Exception as e:
+                errors.append(repr(e))
+    for round_ in range(3):
+        ts = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+        [t.start() for t in ts]
+        lam.update_function_configuration(FunctionName=name, Description="round %d" % round_)
+        [t.join() for t in ts]
+    assert errors == []
+    assert len(pids) <= 4 * 2 * 3  # at most one per client per configuration, each round
+
+
 def test_warm_environment_is_reused(lam, logs):
     name = create_py(lam, "import os\nCOUNT = 0\ndef handler(e, c):\n    global COUNT\n    COUNT += 1\n"
                           "    return [COUNT, os.getpid()]\n")

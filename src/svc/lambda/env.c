@@ -106,6 +106,7 @@ struct lenv {
 	struct rapi_conn *parked;
 	struct rapi_conn *assign_conn; /* a spare's parked /nuage/assign */
 	bool assign_sent;
+	bool born_spare;             /* started as a spare (fixed at creation) */
 	struct proc_lines out_lines, err_lines;
 	char stream[96];
 	char dir[PATH_MAX - 64];
@@ -964,9 +965,9 @@ static void *env_main(void *arg)
 	buf_init(&e->tail, 8 * LAMBDA_TAIL_BYTES);
 	char tmp[PATH_MAX];
 	snprintf(tmp, sizeof tmp, "%s/tmp", e->dir);
-	pthread_mutex_lock(&X.mu);
-	bool spare = e->state == ENV_SPARE;
-	pthread_mutex_unlock(&X.mu);
+	/* A spare may be taken before its thread even runs: how the child is
+	 * started was fixed when the environment was made. */
+	bool spare = e->born_spare;
 	if (mkdir(e->dir, 0700) || mkdir(tmp, 0700) || open_listener(e)) {
 		if (!spare)
 			fail(e, "Runtime.Unknown", "error", false,
@@ -1116,6 +1117,7 @@ static struct lenv *new_env(struct pool *p, enum env_state st, struct lambda_inv
 	e->id = ++X.next_id;
 	e->pool = p;
 	e->state = st;
+	e->born_spare = st == ENV_SPARE;
 	e->inv = inv;
 	e->listen_fd = -1;
 	e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = -1;
