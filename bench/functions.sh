@@ -81,8 +81,12 @@ while true; do
   curl -sS -o /dev/null -d "$E" "$API/invocation/$ID/response"
 done
 '''
+PY_ECHO = {"app.py": ("def handler(event, context):\n    return event\n", 0o644)}
 FUNCTIONS = [
-    ("python echo", "python3.12", "app.handler", {"app.py": ("def handler(event, context):\n    return event\n", 0o644)}),
+    ("python echo", "python3.12", "app.handler", PY_ECHO),
+    # PYTHON* variables act at interpreter start: such a function never
+    # takes the pre-started interpreter, so this row is a plain cold start.
+    ("python echo, no spare interpreter", "python3.12", "app.handler", PY_ECHO, {"PYTHONHASHSEED": "0"}),
     ("provided shell (curl)", "provided.al2023", "x", {"bootstrap": (SHELL, 0o755)}),
     ("provided C", "provided.al2023", "x", {"bootstrap": (open("build/bench/echo_bootstrap", "rb").read(), 0o755)}),
 ]
@@ -102,10 +106,11 @@ def run_suite(extra, functions):
                            aws_access_key_id="test", aws_secret_access_key="test",
                            config=botocore.config.Config(retries={"max_attempts": 1}))
         payload = json.dumps({"hello": "world", "n": 42}).encode()
-        for label, runtime, handler, files in functions:
+        for label, runtime, handler, files, *env in functions:
             name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
             lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
-                                Code={"ZipFile": zip_of(files)}, Timeout=30)
+                                Code={"ZipFile": zip_of(files)}, Timeout=30,
+                                Environment={"Variables": env[0] if env else {}})
             lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
             path = "/2015-03-31/functions/%s/invocations" % name
             c = Signer(port, "lambda")
@@ -158,7 +163,8 @@ if os.path.exists("/usr/bin/python3"):
     # The image's pyenv python imports certifi from a .pth file at every
     # start; Debian's python3 shows what a plain interpreter costs.
     r2, c2, _ = run_suite(["--lambda-python", "/usr/bin/python3"],
-                          [("python echo, /usr/bin/python3",) + FUNCTIONS[0][1:]])
+                          [("python echo, /usr/bin/python3",) + FUNCTIONS[0][1:],
+                           ("python echo, /usr/bin/python3, no spare",) + FUNCTIONS[1][1:]])
     rows += r2; cold_rows += c2
 
 moto_note, moto_get = "", None
