@@ -54,7 +54,13 @@ static void on_too_large(void *env, struct rapi_conn *c, const char *id)
 	rapi_reply_error(c, 413, "RequestEntityTooLarge", "too large");
 }
 
-static const struct rapi_handler h = {on_next, on_response, on_error, on_init_error, on_too_large};
+static void on_assign(void *env, struct rapi_conn *c)
+{
+	(void)env;
+	rapi_reply(c, 200, NULL, "{\"env\":{}}", 9);
+}
+
+static const struct rapi_handler h = {on_next, on_response, on_error, on_init_error, on_too_large, on_assign};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

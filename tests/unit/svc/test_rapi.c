@@ -52,7 +52,14 @@ static void on_too_large(void *env, struct rapi_conn *c, const char *id)
 	rapi_reply_error(c, 413, "RequestEntityTooLarge", "too large");
 }
 
-static const struct rapi_handler h = {on_next, on_response, on_error, on_init_error, on_too_large};
+static void on_assign(void *env, struct rapi_conn *c)
+{
+	struct seen *s = env;
+	buf_adds(&s->log, "assign|");
+	s->parked = c;
+}
+
+static const struct rapi_handler h = {on_next, on_response, on_error, on_init_error, on_too_large, on_assign};
 
 static int pair(int sv[2])
 {
@@ -145,14 +152,17 @@ TEST(rapi_oversized_response_and_errors)
 		drain(sv[1], &out);
 	}
 	feed(sv[1], "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
-		    "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+		    "GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /2018-06-01/runtime/nuage/assign HTTP/1.1\r\nHost: x\r\n\r\n");
 	CHECK(rapi_conn_io(c, POLLIN, &h, &s) == 0);
-	CHECK_STR(buf_str(&s.log), "too large big|init {}|");
+	CHECK_STR(buf_str(&s.log), "too large big|init {}|assign|");
 	drain(sv[1], &out);
 	CHECK(strstr(buf_str(&out), "413 Request Entity Too Large") != NULL);
 	CHECK(strstr(buf_str(&out), "404 Not Found") != NULL);
-	/* Garbage closes the connection with a 400. */
+	/* The parked assign holds the connection until it is answered. */
 	feed(sv[1], "NOT HTTP AT ALL\r\n\r\n");
+	CHECK(rapi_conn_io(c, POLLIN, &h, &s) == 0);
+	rapi_reply(c, 200, NULL, "{}", 2);
+	/* Then the garbage closes the connection with a 400. */
 	CHECK(rapi_conn_io(c, POLLIN, &h, &s) == -1);
 	rapi_conn_free(c);
 	close(sv[1]);
