@@ -204,3 +204,30 @@ def test_aws_logs_tail_follow(nuage, aws2, boto):
         proc.kill()
         proc.wait()
     logs.delete_log_group(logGroupName=g)
+
+
+def test_retention_removes_expired_events(fresh_nuage, boto):
+    """Retention is enforced: events older than it are gone after the next
+    sweep (one runs at every start)."""
+    n = fresh_nuage().start()
+    logs = boto("logs", n.endpoint)
+    logs.create_log_group(logGroupName="/it/retention")
+    logs.create_log_stream(logGroupName="/it/retention", logStreamName="s")
+    t = now_ms()
+    logs.put_log_events(logGroupName="/it/retention", logStreamName="s", logEvents=[
+        {"timestamp": t - 5 * 86400000, "message": "five days old"},
+        {"timestamp": t - 5 * 86400000 + 1, "message": "also old"}])
+    logs.put_log_events(logGroupName="/it/retention", logStreamName="s", logEvents=[
+        {"timestamp": t, "message": "fresh"}])
+    logs.put_retention_policy(logGroupName="/it/retention", retentionInDays=3)
+    assert n.stop() == 0
+    n.log.close()
+    n.start()
+    deadline = time.time() + 30
+    msgs = None
+    while time.time() < deadline:
+        msgs = [e["message"] for e in logs.filter_log_events(logGroupName="/it/retention")["events"]]
+        if msgs == ["fresh"]:
+            break
+        time.sleep(0.1)
+    assert msgs == ["fresh"]

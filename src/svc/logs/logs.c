@@ -3,7 +3,7 @@
  *
  * Implements: CreateLogGroup, DeleteLogGroup (with its streams and events),
  * DescribeLogGroups (prefix, pattern, limit, nextToken), PutRetentionPolicy
- * (enforced by a sweep every 10 minutes), DeleteRetentionPolicy,
+ * (enforced by a sweep at start and every 10 minutes), DeleteRetentionPolicy,
  * TagResource, UntagResource, ListTagsForResource.
  * Leaves out: metric filters, subscriptions, KMS (kmsKeyId is stored, not
  * used).
@@ -381,6 +381,8 @@ static int logs_start(const struct config *cfg)
 	L.running = true;
 	L.timer = timer_after_ms(SWEEP_MS, sweep_tick, NULL);
 	pthread_mutex_unlock(&L.mu);
+	/* A first sweep at start, for what expired while nuage was down. */
+	pool_submit(sweep_job, NULL);
 	return 0;
 }
 
