@@ -3,7 +3,7 @@
  * Each schema column has a converter chosen once at open (type, format,
  * which field of the record feeds it); the per-row loop is then a switch
  * per field with no allocation. A row that fails to convert is undone
- * (row_abort) before it is reported, so a batch only ever holds whole rows.
+ * (batch_abort_row) before it is reported, so a batch only ever holds whole rows.
  */
 #include "formats/csv.h"
 #include "formats/csv_lex.h"
@@ -255,17 +255,6 @@ static bool ascii_or_utf8(const char *p, size_t n)
 	return true;
 }
 
-/* Undoes whatever the current (unfinished) row set in b. */
-static void row_abort(struct batch *b)
-{
-	for (int i = 0; i < b->schema->nfields; i++) {
-		struct column *c = &b->cols[i];
-		if (c->offsets)
-			c->data_len = c->offsets[b->nrows];
-		c->valid[b->nrows >> 3] &= (uint8_t)~(1u << (b->nrows & 7));
-	}
-}
-
 static void trim(const char **p, size_t *n)
 {
 	while (*n && ((*p)[0] == ' ' || (*p)[0] == '\t')) {
@@ -447,7 +436,7 @@ long csv_reader_next(struct csv_reader *r, struct batch *b, struct fmt_error *er
 		r->pending = false;
 		struct fmt_error row_err;
 		if (convert_row(r, b, r->o.on_bad_row ? &row_err : err)) {
-			row_abort(b);
+			batch_abort_row(b);
 			if (!r->o.on_bad_row)
 				return -1;
 			r->bad_rows++;

@@ -131,8 +131,50 @@ static int split_number(const char *p, size_t n, struct dec_text *t)
 	return i == n ? NUM_OK : NUM_SYNTAX;
 }
 
+/* Plain [-]digits[.digits] with at most 19 digits in all: one pass, no
+ * exponent; returns false to send anything else down the general path. */
+static inline bool plain_decimal(const char *p, size_t n, bool *neg, uint64_t *m, int *frac)
+{
+	size_t i = 0;
+	*neg = false;
+	if (n && p[0] == '-') {
+		*neg = true;
+		i = 1;
+	}
+	if (i == n || n - i > 20)
+		return false;
+	uint64_t v = 0;
+	int nd = 0, f = -1;
+	for (; i < n; i++) {
+		unsigned d = digit(p[i]);
+		if (d <= 9) {
+			v = v * 10 + d;
+			nd++;
+			if (f >= 0)
+				f++;
+		} else if (p[i] == '.' && f < 0) {
+			f = 0;
+		} else {
+			return false;
+		}
+	}
+	if (nd == 0 || nd > 19 || f == 0)
+		return false;
+	*m = v;
+	*frac = f < 0 ? 0 : f;
+	return true;
+}
+
 int num_parse_double(const char *p, size_t n, double *out)
 {
+	bool pneg;
+	uint64_t pm;
+	int pf;
+	if (plain_decimal(p, n, &pneg, &pm, &pf) && pm <= ((uint64_t)1 << 53)) {
+		double d = (double)pm / pow10_exact[pf];
+		*out = pneg ? -d : d;
+		return NUM_OK;
+	}
 	struct dec_text t;
 	if (split_number(p, n, &t)) {
 		size_t k = n && (p[0] == '-' || p[0] == '+');
@@ -184,6 +226,23 @@ static const __int128 i128_max = (__int128)(((unsigned __int128)1 << 127) - 1);
 
 int num_parse_decimal(const char *p, size_t n, int precision, int scale, __int128 *out)
 {
+	bool pneg;
+	uint64_t pm;
+	int pf;
+	if (precision <= 18 && scale >= 0 && scale <= precision && plain_decimal(p, n, &pneg, &pm, &pf) &&
+	    pf <= scale) {
+		/* Exact: no rounding, at most 19 + 18 digits checked against 10^precision. */
+		static const uint64_t p10[19] = {1,          10,          100,          1000,          10000,
+						 100000,     1000000,     10000000,     100000000,     1000000000,
+						 10000000000, 100000000000, 1000000000000, 10000000000000,
+						 100000000000000, 1000000000000000, 10000000000000000,
+						 100000000000000000, 1000000000000000000};
+		unsigned __int128 v = (unsigned __int128)pm * p10[scale - pf];
+		if (v >= p10[precision] && precision < 19)
+			return NUM_RANGE;
+		*out = pneg ? -(__int128)v : (__int128)v;
+		return NUM_OK;
+	}
 	struct dec_text t;
 	if (split_number(p, n, &t))
 		return NUM_SYNTAX;
@@ -226,6 +285,14 @@ int num_parse_decimal(const char *p, size_t n, int precision, int scale, __int12
 
 int num_parse_bool(const char *p, size_t n, bool *out)
 {
+	if (n == 4 && !memcmp(p, "true", 4)) {
+		*out = true;
+		return NUM_OK;
+	}
+	if (n == 5 && !memcmp(p, "false", 5)) {
+		*out = false;
+		return NUM_OK;
+	}
 	static const char *const yes[] = {"true", "t", "yes", "y", "on", "1"};
 	static const char *const no[] = {"false", "f", "no", "n", "off", "0"};
 	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {

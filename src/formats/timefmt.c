@@ -293,8 +293,42 @@ static bool rd_time_tail(const char *p, size_t n, struct tf_parts *t)
 	return sp == n;
 }
 
+static inline int d2(const char *p)
+{
+	unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0';
+	return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
+/* Exactly YYYY-MM-DD or YYYY-MM-DD[ T]HH:MM:SS: what most files hold, so it
+ * skips the general parser. False sends the text down the general path. */
+static inline bool iso_fixed(const char *p, size_t n, struct tf_time *out)
+{
+	if ((n != 10 && n != 19) || p[4] != '-' || p[7] != '-')
+		return false;
+	int yh = d2(p), yl = d2(p + 2), mo = d2(p + 5), d = d2(p + 8);
+	if (yh < 0 || yl < 0 || mo < 1 || mo > 12 || d < 1)
+		return false;
+	int y = yh * 100 + yl;
+	if (d > days_in_month(y, mo))
+		return false;
+	int64_t sec = tf_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
+	if (n == 19) {
+		if ((p[10] != ' ' && p[10] != 'T') || p[13] != ':' || p[16] != ':')
+			return false;
+		int h = d2(p + 11), mi = d2(p + 14), s = d2(p + 17);
+		if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59)
+			return false;
+		sec += h * 3600 + mi * 60 + s;
+		out->has_time = true;
+	}
+	out->sec = sec;
+	return true;
+}
+
 static int parse_auto(const char *p, size_t n, struct tf_time *out)
 {
+	if (iso_fixed(p, n, out))
+		return 0;
 	struct tf_parts t;
 	memset(&t, 0, sizeof t);
 	size_t k;
