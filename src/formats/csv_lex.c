@@ -192,9 +192,11 @@ static int parse_record(struct csv_lex *l, struct fmt_error *err)
 				size_t q = find_quote(b, p, e, o->quote, o->escape);
 				if (q + 1 >= e && !eof)
 					return REC_MORE;
-				if (q == e)
+				if (q == e) {
+					l->err_at_end = true;
 					return lex_error(l, err, l->line + lines, l->nfields + 1, open,
 							 "a quoted field is never closed (it starts here)");
+				}
 				if (b[q] != o->quote) { /* the escape byte */
 					flags |= CSV_F_ESCAPED;
 					p = q + 2 > e ? e : q + 2;

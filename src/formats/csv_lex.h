@@ -37,6 +37,7 @@ struct csv_lex {
 	char *buf;
 	size_t cap, pos, end;
 	bool eof, started;
+	bool err_at_end;     /* the last error was a quote left open at the end of the input */
 	int64_t buf_off;     /* input offset of buf[0] */
 	int64_t line;        /* line where the next record starts */
 	int64_t rec_line;    /* line where the current record started */
