@@ -317,74 +317,7 @@ static int convert(struct csv_reader *r, struct batch *b, int ci, int fi, struct
 		}
 		return 0;
 	}
-	switch (c->type) {
-	case COL_BOOL: {
-		bool v;
-		if (!(rc = num_parse_bool(p, n, &v)))
-			batch_set_bool(b, ci, v);
-		break;
-	}
-	case COL_INT32:
-	case COL_INT64: {
-		int64_t v;
-		rc = num_parse_i64(p, n, &v);
-		if (rc == NUM_SYNTAX) {
-			/* "12.0" and "1e3" are integers written as decimals (spreadsheets do this). */
-			double d;
-			if (num_parse_double(p, n, &d) == NUM_OK && d == (double)(int64_t)d && d > -9.2e18 && d < 9.2e18) {
-				v = (int64_t)d;
-				rc = 0;
-			}
-		}
-		if (!rc && c->type == COL_INT32 && (v < INT32_MIN || v > INT32_MAX))
-			rc = NUM_RANGE;
-		if (!rc) {
-			if (c->type == COL_INT32)
-				batch_set_i32(b, ci, (int32_t)v);
-			else
-				batch_set_i64(b, ci, v);
-		}
-		break;
-	}
-	case COL_FLOAT:
-	case COL_DOUBLE: {
-		double v;
-		if (!(rc = num_parse_double(p, n, &v))) {
-			if (c->type == COL_FLOAT)
-				batch_set_f32(b, ci, (float)v);
-			else
-				batch_set_f64(b, ci, v);
-		}
-		break;
-	}
-	case COL_DECIMAL: {
-		__int128 v;
-		if (!(rc = num_parse_decimal(p, n, c->f->precision, c->f->scale, &v)))
-			batch_set_dec(b, ci, v);
-		break;
-	}
-	case COL_DATE: {
-		int32_t v;
-		if (!(rc = tf_parse_date(&c->fmt, p, n, &v)))
-			batch_set_i32(b, ci, v);
-		break;
-	}
-	case COL_TIMESTAMP: {
-		int64_t v;
-		if (!(rc = tf_parse_ts(&c->fmt, p, n, c->f->unit, c->f->utc, &v)))
-			batch_set_i64(b, ci, v);
-		break;
-	}
-	case COL_TIME: {
-		int64_t v;
-		if (!(rc = tf_parse_time(p, n, c->f->unit, &v)))
-			batch_set_i64(b, ci, v);
-		break;
-	}
-	default:
-		rc = -1;
-		break;
-	}
+	rc = fmt_parse_cell(b, ci, c->f, &c->fmt, p, n);
 	if (rc) {
 		char shown[80];
 		fmt_text_quote(shown, sizeof shown, p, n);

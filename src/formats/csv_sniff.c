@@ -386,15 +386,24 @@ static void add_names(struct csv_sniff *out, char **first, int nfirst, bool lowe
 	}
 }
 
+/* Records the header decision; without a header the first row is data,
+ * so the columns are typed again with it. Then names the columns. */
+static void settle_header(struct csv_sniff *out, bool header, struct typing *t, const char *p, size_t n, bool complete,
+			  const struct csv_options *o, enum csv_sniff_mode mode)
+{
+	out->header = header;
+	if (!header) {
+		typing_free(t);
+		run_typing(p, n, complete, o, out->ncols, 0, mode, t);
+	}
+	out->rows = t->rows;
+	add_names(out, t->first, t->nfirst, mode == CSV_SNIFF_GLUE);
+}
+
 static const char glue_delims[] = {',', '|', '\t', ';', '\x01'};
 
-static int sniff_glue(const char *p, size_t n, bool complete, struct csv_sniff *out)
+static int sniff_glue(const char *p, size_t n, bool complete, struct csv_options o, struct csv_sniff *out)
 {
-	struct csv_options o;
-	csv_options_init(&o);
-	o.header = false;
-	o.max_columns = SNIFF_MAX_COLS;
-	o.max_record = n + 1;
 	bool found = false;
 	for (size_t k = 0; k < sizeof glue_delims && !found; k++) {
 		o.delim = glue_delims[k];
@@ -441,21 +450,7 @@ static int sniff_glue(const char *p, size_t n, bool complete, struct csv_sniff *
 		else if (!glue_name_ok(t.first[i]))
 			header = false;
 	}
-	out->header = header;
-	if (!header) {
-		/* The first row is data: type again with it included. */
-		char **first = t.first;
-		int nfirst = t.nfirst;
-		t.first = NULL;
-		t.nfirst = 0;
-		typing_free(&t);
-		run_typing(p, n, complete, &o, out->ncols, 0, CSV_SNIFF_GLUE, &t);
-		for (int i = 0; i < nfirst; i++)
-			free(first[i]);
-		free(first);
-	}
-	out->rows = t.rows;
-	add_names(out, t.first, t.nfirst, true);
+	settle_header(out, header, &t, p, n, complete, &o, CSV_SNIFF_GLUE);
 	out->glue_types = xcalloc((size_t)out->ncols, sizeof *out->glue_types);
 	for (int i = 0; i < out->ncols; i++) {
 		const char *g = glue_type(&t.cols[i]);
@@ -568,13 +563,9 @@ static bool looks_like_header(char **first, int n)
 	return true;
 }
 
-static int sniff_robust(const char *p, size_t n, bool complete, struct csv_sniff *out)
+static int sniff_robust(const char *p, size_t n, bool complete, const struct csv_sniff_hint *hint,
+			struct csv_options o, struct csv_sniff *out)
 {
-	struct csv_options o;
-	csv_options_init(&o);
-	o.header = false;
-	o.max_columns = SNIFF_MAX_COLS;
-	o.max_record = n + 1;
 	size_t dn = n;
 	bool dcomplete = complete;
 	if (dn > SNIFF_DIALECT_BYTES) {
@@ -589,6 +580,8 @@ static int sniff_robust(const char *p, size_t n, bool complete, struct csv_sniff
 	for (size_t qi = 0; qi < sizeof quotes; qi++) {
 		/* A backslash before a quote suggests backslash escapes. */
 		char q = quotes[qi];
+		if (hint && hint->quote >= 0 && q != (char)hint->quote)
+			continue;
 		bool try_esc = false;
 		if (q) {
 			char pair[2] = {'\\', q};
@@ -597,6 +590,11 @@ static int sniff_robust(const char *p, size_t n, bool complete, struct csv_sniff
 		for (int ei = 0; ei <= (int)try_esc; ei++) {
 			for (size_t di = 0; di < sizeof robust_delims; di++) {
 				o.delim = robust_delims[di];
+				if (hint && hint->delim) {
+					if (di)
+						break;
+					o.delim = hint->delim;
+				}
 				o.quote = q;
 				o.escape = ei ? '\\' : 0;
 				struct shape s;
@@ -605,7 +603,7 @@ static int sniff_robust(const char *p, size_t n, bool complete, struct csv_sniff
 				if (each_record(p, dn, dcomplete, &o, SNIFF_MAX_RECORDS, shape_rec, &s, &quoted) < 0)
 					continue;
 				shape_finish(&s);
-				if (s.modal < 2 || s.nrec == 0)
+				if ((s.modal < 2 && !(hint && hint->delim)) || s.nrec == 0)
 					continue;
 				double cons = (double)s.modal_n / (double)s.nrec;
 				if (cons > best_cons + 1e-9 || (cons > best_cons - 1e-9 && s.modal > best_m)) {
@@ -619,6 +617,10 @@ static int sniff_robust(const char *p, size_t n, bool complete, struct csv_sniff
 			}
 		}
 	}
+	if (hint && hint->delim)
+		bd = hint->delim;
+	if (hint && hint->quote >= 0 && !best_m)
+		bq = (char)hint->quote;
 	out->delim = bd;
 	out->quote = bq;
 	out->escape = be;
@@ -647,20 +649,9 @@ static int sniff_robust(const char *p, size_t n, bool complete, struct csv_sniff
 	}
 	if (all_string && t.nfirst == out->ncols)
 		header = !t.first_repeats && looks_like_header(t.first, t.nfirst);
-	out->header = header;
-	if (!header) {
-		char **first = t.first;
-		int nfirst = t.nfirst;
-		t.first = NULL;
-		t.nfirst = 0;
-		typing_free(&t);
-		run_typing(p, n, complete, &o, out->ncols, 0, CSV_SNIFF_ROBUST, &t);
-		for (int i = 0; i < nfirst; i++)
-			free(first[i]);
-		free(first);
-	}
-	out->rows = t.rows;
-	add_names(out, t.first, t.nfirst, false);
+	if (hint && hint->header >= 0)
+		header = hint->header;
+	settle_header(out, header, &t, p, n, complete, &o, CSV_SNIFF_ROBUST);
 	out->col_formats = xcalloc((size_t)out->ncols, sizeof *out->col_formats);
 	unsigned markers = 0;
 	for (int i = 0; i < out->ncols; i++) {
@@ -678,7 +669,8 @@ static int sniff_robust(const char *p, size_t n, bool complete, struct csv_sniff
 	return 0;
 }
 
-int csv_sniff(const char *sample, size_t n, bool complete, enum csv_sniff_mode mode, struct csv_sniff *out)
+int csv_sniff(const char *sample, size_t n, bool complete, enum csv_sniff_mode mode, const struct csv_sniff_hint *hint,
+	      struct csv_sniff *out)
 {
 	memset(out, 0, sizeof *out);
 	pthread_once(&formats_once, compile_formats);
@@ -690,7 +682,14 @@ int csv_sniff(const char *sample, size_t n, bool complete, enum csv_sniff_mode m
 		sample += 3;
 		n -= 3;
 	}
-	return mode == CSV_SNIFF_GLUE ? sniff_glue(sample, n, complete, out) : sniff_robust(sample, n, complete, out);
+	/* The lexer options both modes start from; they set the dialect. */
+	struct csv_options o;
+	csv_options_init(&o);
+	o.header = false;
+	o.max_columns = SNIFF_MAX_COLS;
+	o.max_record = n + 1;
+	return mode == CSV_SNIFF_GLUE ? sniff_glue(sample, n, complete, o, out)
+				      : sniff_robust(sample, n, complete, hint, o, out);
 }
 
 void csv_sniff_free(struct csv_sniff *s)

@@ -60,9 +60,19 @@ struct csv_sniff {
 	char why[200];      /* when !is_csv: the reason */
 };
 
+/* What the caller already knows (robust mode only; Glue's rules are fixed):
+ * delim 0 = unknown; quote -1 = unknown, 0 = none; header -1 = unknown. */
+struct csv_sniff_hint {
+	char delim;
+	int quote;
+	int header;
+};
+
 /* Fills out (caller frees its contents with csv_sniff_free, also on a
- * negative result). Returns 0 when a dialect was found, -1 otherwise. */
-int csv_sniff(const char *sample, size_t n, bool complete, enum csv_sniff_mode mode, struct csv_sniff *out);
+ * negative result). hint may be NULL. Returns 0 when a dialect was found,
+ * -1 otherwise. */
+int csv_sniff(const char *sample, size_t n, bool complete, enum csv_sniff_mode mode, const struct csv_sniff_hint *hint,
+	      struct csv_sniff *out);
 void csv_sniff_free(struct csv_sniff *s);
 
 /* Sets delim, quote, escape, header, null_if and col_formats of o from s

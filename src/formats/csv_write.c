@@ -5,7 +5,8 @@
  * quoted when reading it back would otherwise change it: it holds the
  * delimiter, the quote, the escape or a line break; it has spaces at either
  * end (a TRIM_SPACE reader would drop them); it is empty or equal to the
- * NULL string (it would read back as NULL).
+ * NULL string (it would read back as NULL); it starts with U+FEFF (at the
+ * start of a file that reads as a byte-order mark).
  */
 #include "formats/csv.h"
 #include "formats/fmt_text.h"
@@ -110,6 +111,9 @@ static bool needs_quote(const struct csv_writer *w, const char *p, size_t n)
 	if (p[0] == ' ' || p[0] == '\t' || p[n - 1] == ' ' || p[n - 1] == '\t')
 		return true;
 	if (n == w->null_len && !memcmp(p, w->o.null_string, n))
+		return true;
+	/* A leading U+FEFF would be taken for a byte-order mark at the start of a file. */
+	if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
 		return true;
 	for (size_t i = 0; i < n; i++)
 		if (w->special[(uint8_t)p[i]])

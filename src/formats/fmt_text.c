@@ -61,6 +61,74 @@ const char *fmt_cell(const struct column *c, const struct field *f, size_t row, 
 	}
 }
 
+int fmt_parse_cell(struct batch *b, int ci, const struct field *f, const struct tf_format *fmt, const char *p,
+		   size_t n)
+{
+	int rc;
+	switch (f->type) {
+	case COL_BOOL: {
+		bool v;
+		if (!(rc = num_parse_bool(p, n, &v)))
+			batch_set_bool(b, ci, v);
+		return rc;
+	}
+	case COL_INT32:
+	case COL_INT64: {
+		int64_t v;
+		rc = num_parse_i64(p, n, &v);
+		if (rc == NUM_SYNTAX) {
+			/* "12.0" and "1e3" are integers written as decimals (spreadsheets do this). */
+			double d;
+			if (num_parse_double(p, n, &d) == NUM_OK && d == (double)(int64_t)d && d > -9.2e18 && d < 9.2e18) {
+				v = (int64_t)d;
+				rc = 0;
+			}
+		}
+		if (!rc && f->type == COL_INT32 && (v < INT32_MIN || v > INT32_MAX))
+			rc = NUM_RANGE;
+		if (!rc && f->type == COL_INT32)
+			batch_set_i32(b, ci, (int32_t)v);
+		else if (!rc)
+			batch_set_i64(b, ci, v);
+		return rc;
+	}
+	case COL_FLOAT:
+	case COL_DOUBLE: {
+		double v;
+		if ((rc = num_parse_double(p, n, &v)))
+			return rc;
+		if (f->type == COL_FLOAT)
+			batch_set_f32(b, ci, (float)v);
+		else
+			batch_set_f64(b, ci, v);
+		return 0;
+	}
+	case COL_DECIMAL: {
+		__int128 v;
+		if (!(rc = num_parse_decimal(p, n, f->precision, f->scale, &v)))
+			batch_set_dec(b, ci, v);
+		return rc;
+	}
+	case COL_DATE: {
+		int32_t v;
+		if (tf_parse_date(fmt, p, n, &v))
+			return NUM_SYNTAX;
+		batch_set_i32(b, ci, v);
+		return 0;
+	}
+	case COL_TIMESTAMP:
+	case COL_TIME: {
+		int64_t v;
+		if (f->type == COL_TIME ? tf_parse_time(p, n, f->unit, &v) : tf_parse_ts(fmt, p, n, f->unit, f->utc, &v))
+			return NUM_SYNTAX;
+		batch_set_i64(b, ci, v);
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
 void fmt_text_quote(char *out, size_t outlen, const char *p, size_t n)
 {
 	size_t o = 0;

@@ -28,6 +28,14 @@ struct buf;
 const char *fmt_cell(const struct column *c, const struct field *f, size_t row, const struct tf_format *date_f,
 		     const struct tf_format *ts_f, char tmp[FMT_CELL_TMP], struct buf *scratch, size_t *len);
 
+/* The other way: parses text into column ci of row b->nrows for the
+ * scalar types (bool, ints, float, double, decimal, date, timestamp, time;
+ * fmt is the date/timestamp format). Integers also accept integral decimal
+ * text ("12.0", "1e3"). Returns 0, NUM_SYNTAX or NUM_RANGE (num.h); -1 for
+ * other column types. */
+int fmt_parse_cell(struct batch *b, int ci, const struct field *f, const struct tf_format *fmt, const char *p,
+		   size_t n);
+
 /* Writes 'text' into out (NUL-terminated), cut at about 40 characters with
  * "...", bytes outside printable ASCII as \xNN: for error messages. */
 void fmt_text_quote(char *out, size_t outlen, const char *p, size_t n);

@@ -222,88 +222,22 @@ static int on_field(void *ctx, const char *path, size_t pathlen, const struct jw
 			     "%s cannot go into a %s column", kind_name(v), col_type_name(f->type));
 		return -1;
 	}
-	bool textual = t->kind == JT_STR || t->kind == JT_NUM;
-	switch (f->type) {
-	case COL_BOOL:
-		if (t->kind == JT_TRUE || t->kind == JT_FALSE) {
-			batch_set_bool(b, ci, t->kind == JT_TRUE);
-		} else {
-			bool bv;
-			if (!(rc = t->kind == JT_STR ? num_parse_bool(p, n, &bv) : -1))
-				batch_set_bool(b, ci, bv);
-		}
-		break;
-	case COL_INT32:
-	case COL_INT64: {
-		int64_t iv = 0;
-		rc = textual ? num_parse_i64(p, n, &iv) : -1;
-		if (rc == NUM_SYNTAX && textual) {
-			double d;
-			if (num_parse_double(p, n, &d) == NUM_OK && d == (double)(int64_t)d && d > -9.2e18 && d < 9.2e18) {
-				iv = (int64_t)d;
-				rc = 0;
-			}
-		}
-		if (!rc && f->type == COL_INT32 && (iv < INT32_MIN || iv > INT32_MAX))
-			rc = NUM_RANGE;
-		if (!rc) {
-			if (f->type == COL_INT32)
-				batch_set_i32(b, ci, (int32_t)iv);
-			else
-				batch_set_i64(b, ci, iv);
-		}
-		break;
-	}
-	case COL_FLOAT:
-	case COL_DOUBLE: {
-		double d;
-		if (!(rc = textual ? num_parse_double(p, n, &d) : -1)) {
-			if (f->type == COL_FLOAT)
-				batch_set_f32(b, ci, (float)d);
-			else
-				batch_set_f64(b, ci, d);
-		}
-		break;
-	}
-	case COL_DECIMAL: {
-		__int128 dv;
-		if (!(rc = textual ? num_parse_decimal(p, n, f->precision, f->scale, &dv) : -1))
-			batch_set_dec(b, ci, dv);
-		break;
-	}
-	case COL_DATE: {
-		int32_t dv;
-		if (!(rc = textual ? tf_parse_date(&r->fmts[ci], p, n, &dv) : -1))
-			batch_set_i32(b, ci, dv);
-		break;
-	}
-	case COL_TIMESTAMP: {
-		int64_t tv;
-		if (!(rc = textual ? tf_parse_ts(&r->fmts[ci], p, n, f->unit, f->utc, &tv) : -1))
-			batch_set_i64(b, ci, tv);
-		break;
-	}
-	case COL_TIME: {
-		int64_t tv;
-		if (!(rc = t->kind == JT_STR ? tf_parse_time(p, n, f->unit, &tv) : -1))
-			batch_set_i64(b, ci, tv);
-		break;
-	}
-	case COL_BINARY:
-		if (t->kind != JT_STR || n % 2) {
-			rc = -1;
-			break;
-		}
+	if (f->type == COL_BOOL && (t->kind == JT_TRUE || t->kind == JT_FALSE)) {
+		batch_set_bool(b, ci, t->kind == JT_TRUE);
+	} else if (f->type == COL_BINARY) {
+		/* Hex text, as the writer renders binary. */
 		buf_reset(&r->scratch);
-		if (buf_reserve(&r->scratch, n / 2) || hex_decode(p, n, (unsigned char *)r->scratch.data)) {
+		if (t->kind != JT_STR || n % 2 || buf_reserve(&r->scratch, n / 2) ||
+		    hex_decode(p, n, (unsigned char *)r->scratch.data))
 			rc = -1;
-			break;
-		}
-		set_bytes(b, ci, r->scratch.data, n / 2);
-		break;
-	default:
-		rc = -1;
-		break;
+		else
+			set_bytes(b, ci, r->scratch.data, n / 2);
+	} else {
+		/* Text forms only: a JSON true is not the number 1, and numbers
+		 * are not booleans or times. */
+		bool ok = t->kind == JT_STR ||
+			  (t->kind == JT_NUM && f->type != COL_BOOL && f->type != COL_TIME);
+		rc = ok ? fmt_parse_cell(b, ci, f, &r->fmts[ci], p, n) : -1;
 	}
 	if (rc) {
 		char shown[80];

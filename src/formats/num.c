@@ -219,7 +219,8 @@ int num_parse_double(const char *p, size_t n, double *out)
 	*out = strtod(s, NULL);
 	if (s != small)
 		free(s);
-	return NUM_OK;
+	/* 1e400 is not infinity: it is a number we cannot hold. */
+	return isinf(*out) ? NUM_RANGE : NUM_OK;
 }
 
 static const __int128 i128_max = (__int128)(((unsigned __int128)1 << 127) - 1);

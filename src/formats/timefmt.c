@@ -139,6 +139,9 @@ int tf_compile(const char *text, struct tf_format *f, char *why, size_t whylen)
 			snprintf(why, whylen, "format '%s' is too long", text);
 		return -1;
 	}
+	f->iso_date = f->nops == 5 && f->ops[0].kind == OP_YYYY && f->ops[1].kind == OP_LIT && f->ops[1].width == 1 &&
+		      f->ops[1].lit[0] == '-' && f->ops[2].kind == OP_MM && f->ops[3].kind == OP_LIT &&
+		      f->ops[3].width == 1 && f->ops[3].lit[0] == '-' && f->ops[4].kind == OP_DD;
 	return 0;
 }
 
@@ -515,8 +518,15 @@ static int parse_ops(const struct tf_format *f, const char *p, size_t n, struct 
 int tf_parse(const struct tf_format *f, const char *p, size_t n, struct tf_time *out)
 {
 	memset(out, 0, sizeof *out);
+	if (f->iso_date && n == 10 && iso_fixed(p, n, out))
+		return 0;
 	return f->auto_ ? parse_auto(p, n, out) : parse_ops(f, p, n, out);
 }
+
+/* Seconds of 0000-01-01 and 10000-01-01: every value we parse or print
+ * stays in four-digit years, also after a UTC offset is applied. */
+#define TF_MIN_SEC (-62167219200LL)
+#define TF_END_SEC (253402300800LL)
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -526,7 +536,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 int tf_parse_date(const struct tf_format *f, const char *p, size_t n, int32_t *days)
 {
 	struct tf_time t;
-	if (tf_parse(f, p, n, &t))
+	if (tf_parse(f, p, n, &t) || t.sec < TF_MIN_SEC || t.sec >= TF_END_SEC)
 		return -1;
 	int64_t d = floor_div(t.sec, 86400);
 	if (d < INT32_MIN || d > INT32_MAX)
@@ -541,6 +551,8 @@ static const int64_t ns_per_unit[] = {1000000, 1000, 1, 1000000000};
 static int to_unit(int64_t sec, int64_t nsec, enum ts_unit unit, int64_t *out)
 {
 	int64_t v;
+	if (sec < TF_MIN_SEC || sec >= TF_END_SEC)
+		return -1;
 	if (__builtin_mul_overflow(sec, unit_per_sec[unit], &v) ||
 	    __builtin_add_overflow(v, nsec / ns_per_unit[unit], &v))
 		return -1;

@@ -45,6 +45,7 @@ struct tf_op {
 /* A compiled format; AUTO when auto_ is set. */
 struct tf_format {
 	bool auto_;
+	bool iso_date; /* exactly YYYY-MM-DD: parsed by the ISO fast path first */
 	int nops;
 	struct tf_op ops[TF_MAX_OPS];
 };

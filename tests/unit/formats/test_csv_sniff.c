@@ -9,7 +9,7 @@
 
 static int sniff(const char *text, bool complete, enum csv_sniff_mode m, struct csv_sniff *s, char **schema)
 {
-	int rc = csv_sniff(text, strlen(text), complete, m, s);
+	int rc = csv_sniff(text, strlen(text), complete, m, NULL, s);
 	*schema = ft_schema_str(s->schema);
 	return rc;
 }
@@ -217,6 +217,33 @@ TEST(sniff_bom_and_single_column)
 	free(schema);
 	csv_sniff_free(&s);
 	CHECK(sniff("", true, CSV_SNIFF_GLUE, &s, &schema) == -1);
+	free(schema);
+	csv_sniff_free(&s);
+}
+
+TEST(sniff_robust_hints)
+{
+	/* forced delimiter and header win over what the data suggests */
+	struct csv_sniff_hint h = {';', -1, 0};
+	struct csv_sniff s;
+	const char *text = "a;b,c\n1;2,3\n";
+	CHECK(csv_sniff(text, strlen(text), true, CSV_SNIFF_ROBUST, &h, &s) == 0);
+	CHECK_INT(s.delim, ';');
+	CHECK(!s.header);
+	CHECK_INT(s.ncols, 2);
+	char *schema = ft_schema_str(s.schema);
+	CHECK_STR(schema, "col0:string,col1:string");
+	free(schema);
+	csv_sniff_free(&s);
+	h.delim = 0;
+	h.quote = 0;
+	h.header = 1;
+	text = "\"x\",\"y\"\n1,2\n";
+	CHECK(csv_sniff(text, strlen(text), true, CSV_SNIFF_ROBUST, &h, &s) == 0);
+	CHECK_INT(s.quote, 0);
+	CHECK(s.header);
+	schema = ft_schema_str(s.schema);
+	CHECK_STR(schema, "\"x\":int64,\"y\":int64");
 	free(schema);
 	csv_sniff_free(&s);
 }

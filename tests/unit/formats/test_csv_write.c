@@ -219,6 +219,30 @@ TEST(csv_write_typed_round_trip)
 	schema_free(s);
 }
 
+TEST(csv_write_leading_bom_is_quoted)
+{
+	/* found by fuzz_csv: an unquoted U+FEFF first in the file read back as a BOM */
+	struct schema *s = schema_new();
+	schema_add(s, "a", COL_STRING, true);
+	const char *vals[] = {"\xEF\xBB\xBFx"};
+	struct batch *b = string_batch(s, vals, 1, 1);
+	struct csv_write_options o;
+	csv_write_options_init(&o);
+	o.header = false;
+	char *got = write_csv(b, &o);
+	CHECK_STR(got, "\"\xEF\xBB\xBFx\"\n");
+	struct csv_options ro;
+	csv_options_init(&ro);
+	ro.header = false;
+	struct fmt_error err;
+	char *back = ft_csv(got, strlen(got), &ro, NULL, &err, NULL);
+	CHECK_STR(back, "\xEF\xBB\xBFx\n");
+	free(back);
+	free(got);
+	batch_free(b);
+	schema_free(s);
+}
+
 TEST(csv_write_header_only_when_empty)
 {
 	struct schema *s = schema_new();

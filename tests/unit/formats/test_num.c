@@ -38,7 +38,7 @@ TEST(num_parse_doubles_exactly)
 	double d;
 	const char *cases[] = {"0.1", "3.14159", "-2.5e-3", "1e22", "1e23", "123456789012345678901234", "4.9e-324",
 			       "1.7976931348623157e308", "0.30000000000000004", ".5", "5.", "9007199254740993",
-			       "2.2250738585072011e-308", "1e-400", "1e400"};
+			       "2.2250738585072011e-308", "1e-400", "-1e-400"};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		CHECK_INT(num_parse_double(cases[i], strlen(cases[i]), &d), 0);
 		double want = strtod(cases[i], NULL);
@@ -53,6 +53,8 @@ TEST(num_parse_doubles_exactly)
 	CHECK(isinf(d) && d < 0);
 	CHECK_INT(num_parse_double(S("NaN"), &d), 0);
 	CHECK(isnan(d));
+	CHECK_INT(num_parse_double(S("1e400"), &d), NUM_RANGE);
+	CHECK_INT(num_parse_double(S("-1.8e308"), &d), NUM_RANGE);
 	CHECK_INT(num_parse_double(S("0x10"), &d), NUM_SYNTAX);
 	CHECK_INT(num_parse_double(S("1e"), &d), NUM_SYNTAX);
 	CHECK_INT(num_parse_double(S("."), &d), NUM_SYNTAX);
