@@ -10,11 +10,13 @@
  *   UINT32 → COL_INT64; INT64 → COL_INT64 (UINT64 keeps its bits,
  *   field.is_unsigned set); FLOAT → COL_FLOAT; FLOAT16 → COL_FLOAT;
  *   DOUBLE → COL_DOUBLE; DECIMAL (int32/int64/fixed/binary) → COL_DECIMAL
- *   (precision <= 38); STRING/UTF8/ENUM/JSON-typed BYTE_ARRAY → COL_STRING;
- *   UUID → COL_STRING (canonical 8-4-4-4-12 text); other BYTE_ARRAY and
- *   FIXED_LEN_BYTE_ARRAY → COL_BINARY; DATE → COL_DATE; TIMESTAMP and INT96
- *   → COL_TIMESTAMP (unit and utc from the logical type; INT96 → nanos,
- *   not utc); TIME → COL_TIME.
+ *   (precision <= 38; wider ones → COL_DOUBLE); STRING/UTF8/ENUM →
+ *   COL_STRING; JSON → COL_JSON; UUID → COL_STRING (canonical 8-4-4-4-12
+ *   text); other BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY → COL_BINARY; DATE →
+ *   COL_DATE; TIMESTAMP → COL_TIMESTAMP (unit and utc from the logical type;
+ *   the legacy TIMESTAMP_MILLIS/MICROS converted types → not utc, as engines
+ *   show them); INT96 → COL_TIMESTAMP in micros, not utc (as Spark and
+ *   DuckDB read it); TIME → COL_TIME.
  *   A top-level field that is a group or is repeated (lists, structs, maps,
  *   legacy 2-level lists, repeated primitives) → COL_JSON: one JSON text
  *   value per row, following the Parquet nesting faithfully:
