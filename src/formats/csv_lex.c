@@ -9,6 +9,7 @@
  */
 #include "formats/csv_lex.h"
 #include "formats/fmt_text.h"
+#include "formats/swar.h"
 #include "core/mem.h"
 
 #include <stdarg.h>
@@ -112,30 +113,18 @@ static inline int add_field(struct csv_lex *l, struct fmt_error *err, size_t off
 	return 0;
 }
 
-/* Bytes equal to c in the 8-byte word x get their high bit set (exactly:
- * no false positives, unlike the cheaper has-zero test). */
-static inline uint64_t match8(uint64_t x, uint64_t c)
-{
-	const uint64_t lo7 = 0x7F7F7F7F7F7F7F7Full;
-	uint64_t y = x ^ c;
-	return ~(((y & lo7) + lo7) | y | lo7);
-}
-
 /* First byte at or after p (and before e) that ends an unquoted run: 8
  * bytes at a time while 8 remain, then byte by byte. */
 static inline size_t scan_unquoted(const struct csv_lex *l, const char *b, size_t p, size_t e)
 {
-	const uint64_t ones = 0x0101010101010101ull;
-	uint64_t cd = ones * (uint8_t)l->o->delim, ce = ones * (uint8_t)l->o->escape_unquoted;
-	bool esc = l->o->escape_unquoted != 0;
+	uint8_t cd = (uint8_t)l->o->delim, ce = (uint8_t)l->o->escape_unquoted;
 	while (p + 8 <= e) {
-		uint64_t x;
-		memcpy(&x, b + p, 8);
-		uint64_t m = match8(x, cd) | match8(x, ones * '\n') | match8(x, ones * '\r');
-		if (esc)
-			m |= match8(x, ce);
+		uint64_t x = swar_load(b + p);
+		uint64_t m = swar_eq(x, cd) | swar_eq(x, '\n') | swar_eq(x, '\r');
+		if (ce)
+			m |= swar_eq(x, ce);
 		if (m)
-			return p + (size_t)(__builtin_ctzll(m) >> 3);
+			return p + swar_first(m);
 		p += 8;
 	}
 	while (p < e && !l->stop[(uint8_t)b[p]])

@@ -31,6 +31,7 @@ struct infer {
 	int cap;
 	bool too_many;
 	struct tf_format autof;
+	int guess;
 };
 
 void json_options_init(struct json_options *o)
@@ -68,7 +69,7 @@ static int on_field(void *ctx, const char *path, size_t pathlen, const struct jw
 {
 	(void)err;
 	struct infer *f = ctx;
-	int i = jw_names_find(&f->names, path, pathlen);
+	int i = jw_names_find_near(&f->names, path, pathlen, f->guess);
 	if (i < 0) {
 		if (f->names.n >= f->o->max_columns) {
 			f->too_many = true;
@@ -81,6 +82,7 @@ static int on_field(void *ctx, const char *path, size_t pathlen, const struct jw
 		}
 		memset(&f->cols[i], 0, sizeof f->cols[i]);
 	}
+	f->guess = i + 1;
 	struct inf_col *c = &f->cols[i];
 	const struct jt_token *t = v->tok;
 	unsigned k;
@@ -146,6 +148,7 @@ int json_infer_schema(struct source *src, const struct json_options *o, struct s
 		if (o->infer_bytes && source_offset(src) >= (int64_t)o->infer_bytes)
 			break;
 		struct fmt_error e;
+		f.guess = 0;
 		int r = jw_record(&w, on_field, &f, &e);
 		if (r == JW_EOF)
 			break;

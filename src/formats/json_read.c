@@ -43,6 +43,7 @@ struct json_reader {
 	struct replay *rp;
 	struct source *rp_src;
 	struct batch *cur;
+	int guess; /* the column the next key probably names */
 	struct buf scratch;
 	int64_t rows, bad_rows;
 	bool done;
@@ -182,9 +183,10 @@ static void set_bytes(struct batch *b, int ci, const char *p, size_t n)
 static int on_field(void *ctx, const char *path, size_t pathlen, const struct jw_value *v, struct fmt_error *err)
 {
 	struct json_reader *r = ctx;
-	int ci = jw_names_find(&r->map, path, pathlen);
+	int ci = jw_names_find_near(&r->map, path, pathlen, r->guess);
 	if (ci < 0)
 		return 0;
+	r->guess = ci + 1;
 	struct batch *b = r->cur;
 	const struct field *f = &r->schema->fields[ci];
 	const struct jt_token *t = v->tok;
@@ -273,6 +275,7 @@ long json_reader_next(struct json_reader *r, struct batch *b, struct fmt_error *
 	int64_t start = tk->buf_off + (int64_t)tk->pos;
 	while (b->nrows < b->cap) {
 		struct fmt_error e;
+		r->guess = 0;
 		int rc = jw_record(&r->walk, on_field, r, &e);
 		if (rc == JW_EOF) {
 			r->done = true;

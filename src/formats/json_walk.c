@@ -13,6 +13,7 @@ void jw_init(struct jwalk *w, struct source *src, const struct json_options *o)
 	w->o = o;
 	jt_init(&w->tok, src, o->strip_outer_array, o->max_token);
 	buf_init(&w->path, JW_MAX_PATH);
+	buf_reserve(&w->path, JW_MAX_PATH); /* once, so keys are copied with no growth checks */
 	buf_init(&w->nested, o->max_value ? o->max_value : (size_t)16 << 20);
 }
 
@@ -130,7 +131,14 @@ int jw_record(struct jwalk *w, jw_field_fn fn, void *ctx, struct fmt_error *err)
 		/* t is a key: the grammar allows nothing else here. */
 		struct buf *p = &w->path;
 		p->len = plen[lvl];
-		bool long_path = (lvl > 0 && buf_addc(p, '.')) || buf_add(p, t.p, t.n);
+		bool long_path = p->len + (lvl > 0) + t.n > JW_MAX_PATH;
+		if (!long_path) {
+			if (lvl > 0)
+				p->data[p->len++] = '.';
+			memcpy(p->data + p->len, t.p, t.n);
+			p->len += t.n;
+			p->data[p->len] = 0;
+		}
 		struct jt_token v;
 		if (next_in_value(w, &v, err))
 			return JW_SYNTAX;
@@ -188,6 +196,13 @@ int jw_names_find(const struct jw_names *m, const char *s, size_t n)
 		if (m->lens[v - 1] == n && !memcmp(m->names[v - 1], s, n))
 			return v - 1;
 	}
+}
+
+int jw_names_find_near(const struct jw_names *m, const char *s, size_t n, int guess)
+{
+	if (guess >= 0 && guess < m->n && m->lens[guess] == n && !memcmp(m->names[guess], s, n))
+		return guess;
+	return jw_names_find(m, s, n);
 }
 
 static void rehash(struct jw_names *m)

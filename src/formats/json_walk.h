@@ -58,6 +58,9 @@ struct jw_names {
 };
 
 int jw_names_find(const struct jw_names *m, const char *s, size_t n); /* position or -1 */
+/* The same, trying position `guess` first: records tend to list their keys
+ * in the same order, so the next key is usually the next column. */
+int jw_names_find_near(const struct jw_names *m, const char *s, size_t n, int guess);
 int jw_names_add(struct jw_names *m, const char *s, size_t n);        /* position (copies s) */
 void jw_names_free(struct jw_names *m);
 

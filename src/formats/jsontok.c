@@ -8,6 +8,7 @@
  */
 #include "formats/jsontok.h"
 #include "formats/fmt_text.h"
+#include "formats/swar.h"
 #include "core/enc.h"
 #include "core/mem.h"
 
@@ -156,6 +157,18 @@ static int lex_string(struct jtok *t, struct jt_token *tok, size_t *next, struct
 	const char *b = t->buf;
 	size_t i = t->pos + 1, e = t->end;
 	bool high = false;
+	while (i + 8 <= e) {
+		uint64_t x = swar_load(b + i);
+		uint64_t m = swar_eq(x, '"') | swar_eq(x, '\\') | swar_lt(x, 0x20);
+		if (m) {
+			unsigned k = swar_first(m);
+			high |= (x & (k ? ~0ull >> (64 - 8 * k) : 0) & SWAR_HIGH) != 0;
+			i += k;
+			break;
+		}
+		high |= (x & SWAR_HIGH) != 0;
+		i += 8;
+	}
 	while (i < e) {
 		unsigned char c = (unsigned char)b[i];
 		if (c == '"' || c == '\\' || c < 0x20)

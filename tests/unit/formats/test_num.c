@@ -1,6 +1,7 @@
 /* test_num.c — number and boolean text, dates and timestamps text. */
 #include "unit.h"
 #include "formats/num.h"
+#include "formats/swar.h"
 #include "formats/timefmt.h"
 #include "core/rand.h"
 
@@ -247,4 +248,33 @@ TEST(tf_formatting)
 	tf_compile(NULL, &a, NULL, 0);
 	CHECK_INT(tf_parse_ts(&a, S("2300-01-01"), TS_NANOS, false, &t), -1);
 	CHECK_INT(tf_parse_ts(&a, S("2300-01-01"), TS_MICROS, false, &t), 0);
+}
+
+/* The word-at-a-time masks agree with a byte-by-byte check for every byte
+ * value in every position, with neighbours that could carry or borrow. */
+TEST(num_swar_masks_exact)
+{
+	const uint8_t fill[] = {0x00, 0x1f, 0x20, 0x22, 0x5c, 0x7f, 0x80, 0xff};
+	for (size_t f = 0; f < sizeof fill; f++) {
+		for (int pos = 0; pos < 8; pos++) {
+			for (int v = 0; v < 256; v++) {
+				char w[8];
+				memset(w, (char)fill[f], 8);
+				w[pos] = (char)v;
+				uint64_t x = swar_load(w);
+				uint64_t eq = swar_eq(x, '"'), lt = swar_lt(x, 0x20);
+				for (int k = 0; k < 8; k++) {
+					uint8_t c = (uint8_t)w[k];
+					if (((eq >> (8 * k + 7)) & 1) != (c == '"') || ((lt >> (8 * k + 7)) & 1) != (c < 0x20)) {
+						unit_fail(__FILE__, __LINE__, "fill %02x pos %d v %02x byte %d", fill[f], pos, v, k);
+						return;
+					}
+				}
+				if ((eq & ~SWAR_HIGH) || (lt & ~SWAR_HIGH)) {
+					unit_fail(__FILE__, __LINE__, "stray bits");
+					return;
+				}
+			}
+		}
+	}
 }
