@@ -60,7 +60,11 @@ static int lex_error(struct csv_lex *l, struct fmt_error *err, int64_t line, int
 static int refill(struct csv_lex *l, struct fmt_error *err)
 {
 	if (!l->buf) {
+		/* A small uncompressed input needs no more than its own size. */
+		int64_t size = source_raw_size(l->src);
 		l->cap = LEX_CHUNK;
+		if (source_codec(l->src) == FMT_CODEC_NONE && size >= 0 && size < LEX_CHUNK)
+			l->cap = (size_t)size + 16;
 		l->buf = xmalloc(l->cap);
 	}
 	if (l->pos > 0) {

@@ -130,7 +130,7 @@ static void keep_header(struct csv_reader *r)
 }
 
 /* A schema of nullable strings named from the header (made unique) or
- * col0..colN-1. */
+ * col0..colN-1; the caller frees it with schema_free. */
 static struct schema *string_schema(struct csv_reader *r, int n)
 {
 	struct schema *s = schema_new();

@@ -274,6 +274,7 @@ struct typing {
 	bool first_repeats; /* a later record equals the first one */
 };
 
+/* Keeps a copy of the first record's fields in t->first (freed by typing_free). */
 static void type_rec(void *ctx, struct csv_lex *l, int64_t index)
 {
 	struct typing *t = ctx;
@@ -328,6 +329,7 @@ static void typing_free(struct typing *t)
 	free(t->cols);
 }
 
+/* Fills t (the caller releases it with typing_free, whatever the result). */
 static int run_typing(const char *p, size_t n, bool complete, const struct csv_options *o, int ncols, int64_t from,
 		      enum csv_sniff_mode mode, struct typing *t)
 {

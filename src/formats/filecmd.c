@@ -33,6 +33,7 @@
 
 #define SNIFF_BYTES (1024 * 1024)
 #define HEAD_WIDTH 40
+#define HEAD_MAX_TABLE 10000 /* a table is held in memory to size its columns */
 
 enum ffmt { FF_UNKNOWN, FF_CSV, FF_JSON, FF_PARQUET };
 
@@ -179,7 +180,8 @@ static void tin_close(struct tin *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* Opens path (CSV/JSON: also "-") and reads the first SNIFF_BYTES. */
+/* Opens path (CSV/JSON: also "-") and reads the first SNIFF_BYTES; what it
+ * allocates in t is released by tin_close. */
 static int open_text(struct tin *t, struct fmt_error *err)
 {
 	if (!strcmp(t->path, "-")) {
@@ -212,6 +214,8 @@ static enum ffmt fmt_from_content(const char *p, size_t n)
 	return i < n && (p[i] == '{' || p[i] == '[') ? FF_JSON : FF_CSV;
 }
 
+/* Opens an input of any format into t; the caller calls tin_close(t)
+ * afterwards, whether this succeeded or not. */
 static int tin_open(struct tin *t, const char *path, const struct fopts *o, struct fmt_error *err)
 {
 	memset(t, 0, sizeof *t);
@@ -446,7 +450,12 @@ static int head_table(struct tin *t, long n, struct fmt_error *err)
 	struct batch *b = batch_new(s, n > 0 && n < BATCH_ROWS ? (size_t)n : BATCH_ROWS);
 	/* cells[r * nf + i]: clipped text; widths in display columns */
 	char **cells = NULL;
-	size_t *widths = xcalloc((size_t)nf + 1, sizeof *widths), rows = 0;
+	size_t *widths = xcalloc((size_t)nf + 1, sizeof *widths), rows = 0, cap_rows = 0;
+	if (n > HEAD_MAX_TABLE) {
+		fprintf(stderr, "nuage file head: a table shows at most %d rows (use --format csv or jsonl for more)\n",
+			HEAD_MAX_TABLE);
+		n = HEAD_MAX_TABLE;
+	}
 	char tmp[FMT_CELL_TMP];
 	struct buf scratch;
 	buf_init(&scratch, BUF_UNLIMITED);
@@ -467,7 +476,10 @@ static int head_table(struct tin *t, long n, struct fmt_error *err)
 		if (r == 0)
 			break;
 		for (size_t row = 0; row < b->nrows && (long)rows < n; row++, rows++) {
-			cells = xrealloc(cells, sizeof *cells * (rows + 1) * (size_t)(nf ? nf : 1));
+			if (rows == cap_rows) {
+				cap_rows = cap_rows ? cap_rows * 2 : 16;
+				cells = xrealloc(cells, sizeof *cells * cap_rows * (size_t)(nf ? nf : 1));
+			}
 			for (int i = 0; i < nf; i++) {
 				char cell[HEAD_WIDTH * 4 + 8];
 				size_t w;
@@ -537,6 +549,7 @@ struct tout {
 	struct pq_writer *pq;
 };
 
+/* Opens an output into w; tout_close releases it (also after a failure). */
 static int tout_open(struct tout *w, const char *path, enum ffmt fmt, const struct schema *s, const struct fopts *o,
 		     struct fmt_error *err)
 {

@@ -54,7 +54,8 @@ int json_infer_schema(struct source *src, const struct json_options *o, struct s
 
 struct json_reader;
 
-/* Opens a reader over src (not owned). With schema NULL the schema is
+/* Opens a reader over src (not owned) into *out, which the caller frees
+ * with json_reader_free. With schema NULL the schema is
  * inferred from the first records, which are kept in memory (at most
  * infer_bytes) and then read again, so src is read once and need not be
  * seekable. Options must outlive the reader. */
@@ -73,6 +74,8 @@ int64_t json_reader_bad_rows(const struct json_reader *r);
  * null (JSON has no such numbers); COL_JSON values are written as they are;
  * dates and timestamps as ISO strings, binary as hex strings. */
 struct json_writer;
+/* The writer (caller frees with json_writer_free) writes to sink (not
+ * owned) rows of schema, which must outlive it. */
 int json_writer_new(struct sink *sink, const struct schema *schema, bool omit_nulls, struct json_writer **out,
 		    struct fmt_error *err);
 int json_writer_write(struct json_writer *w, const struct batch *b, struct fmt_error *err);

@@ -38,6 +38,8 @@ struct jwalk {
 	int64_t rec_line, rec_off, records;
 };
 
+/* Prepares w over src (not owned); o must outlive w; the caller releases
+ * w's buffers with jw_free. */
 void jw_init(struct jwalk *w, struct source *src, const struct json_options *o);
 void jw_free(struct jwalk *w);
 
@@ -61,7 +63,7 @@ int jw_names_find(const struct jw_names *m, const char *s, size_t n); /* positio
 /* The same, trying position `guess` first: records tend to list their keys
  * in the same order, so the next key is usually the next column. */
 int jw_names_find_near(const struct jw_names *m, const char *s, size_t n, int guess);
-int jw_names_add(struct jw_names *m, const char *s, size_t n);        /* position (copies s) */
+int jw_names_add(struct jw_names *m, const char *s, size_t n);        /* position (copies s; jw_names_free frees) */
 void jw_names_free(struct jw_names *m);
 
 #endif

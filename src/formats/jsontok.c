@@ -73,7 +73,11 @@ static int tok_error(struct jtok *t, struct fmt_error *err, size_t at, const cha
 static int refill(struct jtok *t, struct fmt_error *err)
 {
 	if (!t->buf) {
+		/* A small uncompressed input needs no more than its own size. */
+		int64_t size = source_raw_size(t->src);
 		t->cap = JT_CHUNK;
+		if (source_codec(t->src) == FMT_CODEC_NONE && size >= 0 && size < JT_CHUNK)
+			t->cap = (size_t)size + 16;
 		t->buf = xmalloc(t->cap);
 	}
 	if (t->pos > 0) {

@@ -65,7 +65,8 @@ struct jtok {
 	int expect;
 };
 
-/* Prepares t to read src (not owned); max_token 0 means 16 MiB. */
+/* Prepares t to read src (not owned); max_token 0 means 16 MiB. Buffers
+ * are allocated as reading goes; the caller releases them with jt_free. */
 void jt_init(struct jtok *t, struct source *src, bool array_mode, size_t max_token);
 void jt_free(struct jtok *t);
 /* 1 with a token, 0 at the clean end of the input, -1 on error (err says

@@ -267,8 +267,23 @@ static int raw_fill(struct source *s, struct fmt_error *err)
 	return 0;
 }
 
+static void detect_magic(struct source *s, const unsigned char *p, size_t n)
+{
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		s->codec = FMT_CODEC_GZIP;
+	else if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
+		s->codec = FMT_CODEC_ZSTD;
+	else
+		s->codec = FMT_CODEC_NONE;
+	s->detected = true;
+}
+
 static int detect(struct source *s, struct fmt_error *err)
 {
+	if (s->kind == SRC_MEM) {
+		detect_magic(s, s->mem, s->mem_len);
+		return 0;
+	}
 	/* Peek up to 4 bytes, keeping them in raw for whoever reads next. */
 	if (!s->raw_owned) {
 		s->raw = xmalloc(SOURCE_RAW_BUF);
@@ -282,14 +297,7 @@ static int detect(struct source *s, struct fmt_error *err)
 			s->raw_eof = true;
 		s->raw_len += (size_t)got;
 	}
-	const unsigned char *p = s->raw;
-	if (s->raw_len >= 2 && p[0] == 0x1f && p[1] == 0x8b)
-		s->codec = FMT_CODEC_GZIP;
-	else if (s->raw_len >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
-		s->codec = FMT_CODEC_ZSTD;
-	else
-		s->codec = FMT_CODEC_NONE;
-	s->detected = true;
+	detect_magic(s, s->raw, s->raw_len);
 	return 0;
 }
 
