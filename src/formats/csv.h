@@ -56,9 +56,11 @@ struct csv_options {
 	const char *const *col_formats; /* per schema column, overrides the two above (NULL entries: no) */
 	size_t max_record;       /* bytes a record may span: 16 MiB */
 	int max_columns;         /* 16384 */
-	/* When set, a row that cannot be converted is reported here and skipped
-	 * (Snowflake ON_ERROR=CONTINUE); otherwise reading stops with the error.
-	 * Syntax errors (unterminated quote, oversize record) always stop. */
+	/* When set, a row that cannot be converted, or a line that is malformed
+	 * (text after a closing quote, too many fields), is reported here and
+	 * skipped (Snowflake ON_ERROR=CONTINUE); otherwise reading stops with the
+	 * error. A quote left open to the end of the input, or a record over
+	 * max_record, always stops. */
 	void (*on_bad_row)(void *ctx, const struct fmt_error *e);
 	void *bad_row_ctx;
 };

@@ -97,8 +97,12 @@ static int refill(struct csv_lex *l, struct fmt_error *err)
 
 static int grow_fields(struct csv_lex *l, struct fmt_error *err, size_t off)
 {
-	if (l->fcap >= l->o->max_columns)
+	if (l->fcap >= l->o->max_columns) {
+		l->err_resumable = true;
+		l->err_pos = off;
+		l->err_line = l->line;
 		return lex_error(l, err, l->line, 0, off, "a record has more than %d fields", l->o->max_columns);
+	}
 	l->fcap = l->fcap ? l->fcap * 2 : 64;
 	if (l->fcap > l->o->max_columns)
 		l->fcap = l->o->max_columns;
@@ -213,6 +217,9 @@ static int parse_record(struct csv_lex *l, struct fmt_error *err)
 				return REC_MORE;
 			if (p < e && b[p] != o->delim && b[p] != '\n' && b[p] != '\r') {
 				char c = b[p];
+				l->err_resumable = true;
+				l->err_pos = p;
+				l->err_line = l->line + lines;
 				return lex_error(l, err, l->line + lines, l->nfields, p,
 						 "unexpected %s%c%s after a closing quote (expected the delimiter or a line end)",
 						 c >= 0x20 && c < 0x7f ? "'" : "byte 0x", c >= 0x20 && c < 0x7f ? c : '?',
@@ -319,6 +326,7 @@ int csv_lex_next(struct csv_lex *l, struct fmt_error *err)
 		}
 		l->rec_line = l->line;
 		l->rec_off = l->buf_off + (int64_t)l->pos;
+		l->err_resumable = l->err_at_end = false;
 		int rc = parse_record(l, err);
 		if (rc == REC_OK)
 			return 1;
@@ -327,6 +335,29 @@ int csv_lex_next(struct csv_lex *l, struct fmt_error *err)
 		if (refill(l, err))
 			return -1;
 	}
+}
+
+int csv_lex_skip_bad(struct csv_lex *l, struct fmt_error *err)
+{
+	if (!l->err_resumable)
+		return -1;
+	l->err_resumable = false;
+	l->pos = l->err_pos;
+	for (;;) {
+		size_t le = line_end(l, l->pos);
+		if (le) {
+			l->pos = le;
+			break;
+		}
+		/* The line goes on past the buffer: drop what we have and read on. */
+		l->pos = l->end;
+		if (refill(l, err))
+			return -1;
+		if (l->pos >= l->end && l->eof)
+			break;
+	}
+	l->line = l->err_line + 1;
+	return 0;
 }
 
 const char *csv_lex_text(struct csv_lex *l, int i, size_t *len)

@@ -38,6 +38,9 @@ struct csv_lex {
 	size_t cap, pos, end;
 	bool eof, started;
 	bool err_at_end;     /* the last error was a quote left open at the end of the input */
+	bool err_resumable;  /* the last error spoils one line only: csv_lex_skip_bad can go on */
+	size_t err_pos;      /* where in buf that error was found */
+	int64_t err_line;
 	int64_t buf_off;     /* input offset of buf[0] */
 	int64_t line;        /* line where the next record starts */
 	int64_t rec_line;    /* line where the current record started */
@@ -52,6 +55,10 @@ void csv_lex_init(struct csv_lex *l, struct source *src, const struct csv_option
 void csv_lex_free(struct csv_lex *l);
 /* 1 with a record in l->fields, 0 at the end, -1 on a syntax error. */
 int csv_lex_next(struct csv_lex *l, struct fmt_error *err);
+/* After a resumable error: drops the rest of the line it was found on, so
+ * the next csv_lex_next starts at the following line. -1 if the error was
+ * not resumable (an open quote at the end, an oversized record). */
+int csv_lex_skip_bad(struct csv_lex *l, struct fmt_error *err);
 /* The field's text, unescaped (in place, once). */
 const char *csv_lex_text(struct csv_lex *l, int i, size_t *len);
 /* The field's bytes as they were in the file (between the quotes). */

@@ -358,9 +358,19 @@ long csv_reader_next(struct csv_reader *r, struct batch *b, struct fmt_error *er
 	int64_t start = r->lex.buf_off + (int64_t)r->lex.pos;
 	while (b->nrows < b->cap) {
 		if (!r->pending) {
-			int rc = csv_lex_next(&r->lex, err);
-			if (rc < 0)
+			struct fmt_error lex_err;
+			int rc = csv_lex_next(&r->lex, r->o.on_bad_row ? &lex_err : err);
+			if (rc < 0 && r->o.on_bad_row && csv_lex_skip_bad(&r->lex, NULL) == 0) {
+				/* A malformed line, but only that line: skip it like a bad row. */
+				r->bad_rows++;
+				r->o.on_bad_row(r->o.bad_row_ctx, &lex_err);
+				continue;
+			}
+			if (rc < 0) {
+				if (r->o.on_bad_row && err)
+					*err = lex_err;
 				return -1;
+			}
 			if (rc == 0) {
 				r->done = true;
 				break;

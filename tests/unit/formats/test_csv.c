@@ -349,6 +349,14 @@ TEST(csv_bad_rows_skipped_when_asked)
 	CHECK_STR(got, "1|2.0\n5|6.0\n8|9.0\n");
 	CHECK_STR(buf_str(&bad), "3:1;4:2;6:0;");
 	free(got);
+	/* malformed lines are skipped too, and line numbers stay right after them */
+	buf_reset(&bad);
+	o.max_columns = 3;
+	got = CSV("a,b\n1,2\n\"x\"y,3\n\"multi\nline\"z,4\n5,6\n1,2,3,4,5\n7,8\nq,9\n", &o, s, &err);
+	CHECK(got);
+	CHECK_STR(got, "1|2.0\n5|6.0\n7|8.0\n");
+	CHECK_STR(buf_str(&bad), "3:1;5:1;7:0;9:1;");
+	free(got);
 	buf_free(&bad);
 	schema_free(s);
 }
