@@ -386,12 +386,13 @@ static long read_zstd(struct source *s, unsigned char *dst, size_t n, struct fmt
 	while (produced == 0 && !s->done) {
 		if (raw_fill(s, err))
 			return -1;
-		if (s->raw_pos == s->raw_len) {
-			if (s->zstd_last != 0)
-				return fail(s, err, "the compressed data ends early (truncated file?)");
+		bool at_eof = s->raw_pos == s->raw_len;
+		if (at_eof && s->zstd_last == 0) {
 			s->done = true;
 			break;
 		}
+		/* At the end of the input the decoder may still hold output: one
+		 * more call flushes it; only if nothing comes is the frame cut. */
 		ZSTD_inBuffer in = {s->raw, s->raw_len, s->raw_pos};
 		ZSTD_outBuffer out = {dst, n, produced};
 		size_t rc = ZSTD_decompressStream(s->zd, &out, &in);
@@ -403,6 +404,8 @@ static long read_zstd(struct source *s, unsigned char *dst, size_t n, struct fmt
 		s->zstd_last = rc;
 		s->raw_pos = in.pos;
 		produced = out.pos;
+		if (at_eof && produced == 0)
+			return fail(s, err, "the compressed data ends early (truncated file?)");
 	}
 	return (long)produced;
 }
@@ -411,6 +414,8 @@ long source_read(struct source *s, void *dst, size_t n, struct fmt_error *err)
 {
 	if (s->failed)
 		return fail(s, err, s->fail_msg);
+	if (n == 0)
+		return 0;
 	if (n > (size_t)1 << 30)
 		n = (size_t)1 << 30;
 	if (!s->detected && detect(s, err))
