@@ -53,7 +53,7 @@ const char *col_type_name(enum col_type t)
 	return (unsigned)t < sizeof names / sizeof *names ? names[t] : "?";
 }
 
-static size_t width(enum col_type t)
+size_t col_type_width(enum col_type t)
 {
 	switch (t) {
 	case COL_BOOL:
@@ -89,7 +89,7 @@ struct batch *batch_new(const struct schema *s, size_t cap)
 			c->data_cap = 1024;
 			c->data = xmalloc(c->data_cap);
 		} else {
-			c->v.raw = xcalloc(cap ? cap : 1, width(c->type));
+			c->v.raw = xcalloc(cap ? cap : 1, col_type_width(c->type));
 		}
 	}
 	return b;

@@ -85,6 +85,8 @@ struct field *schema_add(struct schema *s, const char *name, enum col_type type,
 void schema_free(struct schema *s);
 int schema_find(const struct schema *s, const char *name); /* index or -1 */
 const char *col_type_name(enum col_type t);
+/* Bytes per value in `v` for fixed-width types; 0 for variable-width. */
+size_t col_type_width(enum col_type t);
 
 /* Batches: allocated for `cap` rows; caller frees with batch_free. */
 struct batch *batch_new(const struct schema *s, size_t cap);

@@ -32,27 +32,6 @@ static int fail(struct pq_col *c, const char *why)
 	return -1;
 }
 
-static size_t type_width(enum col_type t)
-{
-	switch (t) {
-	case COL_BOOL:
-		return 1;
-	case COL_INT32:
-	case COL_DATE:
-	case COL_FLOAT:
-		return 4;
-	case COL_INT64:
-	case COL_DOUBLE:
-	case COL_TIMESTAMP:
-	case COL_TIME:
-		return 8;
-	case COL_DECIMAL:
-		return 16;
-	default:
-		return 0;
-	}
-}
-
 static size_t phys_width(const struct pq_leaf *l)
 {
 	static const size_t w[] = {1, 4, 8, 12, 4, 8, 0, 0};
@@ -168,26 +147,29 @@ static const uint8_t *file_bytes(struct pq_col *c, int64_t off, size_t len)
 
 /* ---------------------------------------------------------------- levels */
 
+/* Decodes n levels into dst; *nmax counts those equal to max (for
+ * definition levels: the present values). */
 static int decode_levels(struct pq_col *c, struct pq_bytes *dst, int max, int enc, const uint8_t **pp,
-			 const uint8_t *end, size_t n, bool v2, size_t v2_len)
+			 const uint8_t *end, size_t n, bool v2, size_t v2_len, size_t *nmax)
 {
 	int bw = pq_bit_width((uint64_t)max);
 	const uint8_t *p = *pp;
+	uint8_t hi = 0;
+	struct rle_dec d;
 	if (pq_bytes_reserve(dst, n ? n : 1, (size_t)INT32_MAX))
 		return fail(c, "page has too many values");
-	if (v2) {
-		struct rle_dec d;
-		if (v2_len > (size_t)(end - p) || rle_dec_init(&d, p, v2_len, bw) || rle_dec_u8(&d, dst->p, n))
-			return fail(c, "page's levels are corrupt or too few");
-		p += v2_len;
-	} else if (enc == PQE_RLE) {
-		uint32_t len;
-		struct rle_dec d;
-		if (end - p < 4)
-			return fail(c, "page ends inside its levels");
-		memcpy(&len, p, 4);
-		p += 4;
-		if (len > (size_t)(end - p) || rle_dec_init(&d, p, len, bw) || rle_dec_u8(&d, dst->p, n))
+	if (v2 || enc == PQE_RLE) {
+		size_t len = v2_len;
+		if (!v2) {
+			uint32_t l32;
+			if (end - p < 4)
+				return fail(c, "page ends inside its levels");
+			memcpy(&l32, p, 4);
+			p += 4;
+			len = l32;
+		}
+		if (len > (size_t)(end - p) || rle_dec_init(&d, p, len, bw) ||
+		    rle_dec_levels(&d, dst->p, n, (uint8_t)max, nmax, &hi))
 			return fail(c, "page's levels are corrupt or too few");
 		p += len;
 	} else if (enc == PQE_BIT_PACKED) {
@@ -195,12 +177,14 @@ static int decode_levels(struct pq_col *c, struct pq_bytes *dst, int max, int en
 		if (len > (size_t)(end - p) || bitpacked_msb_u8(p, len, bw, dst->p, n))
 			return fail(c, "page's levels are corrupt or too few");
 		p += len;
+		*nmax = 0;
+		for (size_t i = 0; i < n; i++) {
+			*nmax += dst->p[i] == max;
+			hi = dst->p[i] > hi ? dst->p[i] : hi;
+		}
 	} else {
 		return fail(c, "page's levels use an unknown encoding");
 	}
-	uint8_t hi = 0;
-	for (size_t i = 0; i < n; i++)
-		hi = dst->p[i] > hi ? dst->p[i] : hi;
 	if (hi > max)
 		return fail(c, "page has a level above the column's maximum");
 	*pp = p;
@@ -208,6 +192,23 @@ static int decode_levels(struct pq_col *c, struct pq_bytes *dst, int max, int en
 }
 
 /* ---------------------------------------------------------------- values */
+
+/* Copies len bytes; short strings (the common case) as two 8-byte moves
+ * instead of a memcpy call, when 16 bytes can be read before src_end. The
+ * destination always has 16 bytes of slack (callers reserve them). */
+static inline void copy_short(char *dst, const void *src, size_t len, const uint8_t *src_end)
+{
+	const uint8_t *s = src;
+	if (len <= 16 && src_end - s >= 16) {
+		uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + 8, &b, 8);
+	} else {
+		memcpy(dst, src, len);
+	}
+}
 
 /* Where decoded values go: a fixed-width array, or a variable-width
  * column (offsets/data) at index `at`. */
@@ -292,7 +293,7 @@ static int plain(struct pq_col *c, struct tgt *t, size_t n)
 			total += len;
 		}
 		struct column *v = t->var;
-		if (pq_col_data_reserve(v, total))
+		if (pq_col_data_reserve(v, total + 16))
 			return fail(c, "a batch's text or binary values pass 1 GiB; read with smaller batches");
 		p = c->vp;
 		char *o = v->data + v->data_len;
@@ -300,7 +301,7 @@ static int plain(struct pq_col *c, struct tgt *t, size_t n)
 		for (size_t i = 0; i < n; i++) {
 			uint32_t len;
 			memcpy(&len, p, 4);
-			memcpy(o, p + 4, len);
+			copy_short(o, p + 4, len, c->vend);
 			o += len;
 			off += len;
 			offs[i] = off;
@@ -362,8 +363,11 @@ static int delta_lengths(struct pq_col *c, struct pq_bytes *dst, const uint8_t *
 	    dbp_get_i32(&d, (int32_t *)dst->p, n))
 		return fail(c, "page's delta-encoded lengths are corrupt");
 	/* The header may count more values than the page has present ones
-	 * (it should not); skip them so the bytes that follow line up. */
+	 * (it should not); skip them so the bytes that follow line up, but
+	 * never more than the page's entries: a count is not a promise. */
 	uint64_t extra = dbp_count(&d);
+	if (extra > (uint64_t)c->page_entries)
+		return fail(c, "page's delta-encoded lengths count more values than the page has");
 	while (extra > 0) {
 		int32_t junk[64];
 		size_t k = extra < 64 ? (size_t)extra : 64;
@@ -458,7 +462,7 @@ static int gather(struct pq_col *c, struct column *dst, size_t at, size_t n)
 	if (bad)
 		return fail(c, "page refers past the end of its dictionary");
 	const struct column *d = &c->dict;
-	switch (type_width(dst->type)) {
+	switch (col_type_width(dst->type)) {
 	case 1:
 		for (size_t i = 0; i < n; i++)
 			dst->v.u8[at + i] = d->v.u8[idx[i]];
@@ -481,13 +485,13 @@ static int gather(struct pq_col *c, struct column *dst, size_t at, size_t n)
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += d->offsets[idx[i] + 1] - d->offsets[idx[i]];
-	if (pq_col_data_reserve(dst, total))
+	if (pq_col_data_reserve(dst, total + 16))
 		return fail(c, "a batch's text or binary values pass 1 GiB; read with smaller batches");
 	char *o = dst->data + dst->data_len;
 	uint32_t off = (uint32_t)dst->data_len, *offs = dst->offsets + at + 1;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t s = d->offsets[idx[i]], len = d->offsets[idx[i] + 1] - s;
-		memcpy(o, d->data + s, len);
+		copy_short(o, d->data + s, len, (const uint8_t *)d->data + c->dict_bytes);
 		o += len;
 		off += len;
 		offs[i] = off;
@@ -542,7 +546,7 @@ static int read_dictionary(struct pq_col *c, const struct pq_page_header *h, con
 		return fail(c, "dictionary page has fewer bytes than values");
 	struct column *d = &c->dict;
 	if (n + 1 > c->dict_cap) {
-		size_t bw = type_width(d->type);
+		size_t bw = col_type_width(d->type);
 		free(d->v.raw);
 		free(d->offsets);
 		d->v.raw = xmalloc((n + 1) * (bw ? bw : 1));
@@ -559,6 +563,7 @@ static int read_dictionary(struct pq_col *c, const struct pq_page_header *h, con
 	if (decode_values(c, d, 0, n))
 		return -1;
 	c->dict_n = n;
+	c->dict_bytes = d->data_len;
 	c->has_dict = true;
 	c->nonnull_left = 0;
 	return 0;
@@ -640,7 +645,7 @@ static int read_data_page(struct pq_col *c, const struct pq_page_header *h, cons
 	if ((int64_t)n > c->values_left)
 		return fail(c, "page has more values than its column chunk");
 	if (n > PQ_MAX_PAGE_VALUES)
-		return fail(c, "page has more values than nuage reads in one page (32 Mi)");
+		return fail(c, "page has more values than nuage reads in one page (16 Mi)");
 	size_t unc = (size_t)h->uncompressed_size;
 	if (unc > PQ_MAX_PAGE)
 		return fail(c, "page is too large");
@@ -676,26 +681,22 @@ static int read_data_page(struct pq_col *c, const struct pq_page_header *h, cons
 		p = c->page.p;
 		end = p + unc;
 	}
+	size_t nonnull = n, ignore;
 	if (l->max_rep > 0 &&
-	    decode_levels(c, &c->reps, l->max_rep, h->rep_encoding, &p, end, n, v2, (size_t)h->rep_len))
+	    decode_levels(c, &c->reps, l->max_rep, h->rep_encoding, &p, end, n, v2, (size_t)h->rep_len, &ignore))
 		return -1;
 	if (v2 && l->max_rep == 0)
 		p += h->rep_len;
 	if (l->max_def > 0 &&
-	    decode_levels(c, &c->defs, l->max_def, h->def_encoding, &p, end, n, v2, (size_t)h->def_len))
+	    decode_levels(c, &c->defs, l->max_def, h->def_encoding, &p, end, n, v2, (size_t)h->def_len, &nonnull))
 		return -1;
 	if (v2 && l->max_def == 0)
 		p += h->def_len;
 	if (p > end)
 		return fail(c, "page's levels run past its end");
-	size_t nonnull = n;
-	if (l->max_def > 0) {
-		nonnull = 0;
-		uint8_t md = (uint8_t)l->max_def;
-		for (size_t i = 0; i < n; i++)
-			nonnull += c->defs.p[i] == md;
-	}
+	c->dense = nonnull == n;
 	c->encoding = h->encoding;
+	c->page_entries = n;
 	if (setup_values(c, p, end, nonnull))
 		return -1;
 	c->entries = (int32_t)n;
@@ -788,7 +789,7 @@ static void expand(struct column *dst, size_t row0, size_t k, size_t nn)
 		}
 		return;
 	}
-	size_t w = type_width(dst->type);
+	size_t w = col_type_width(dst->type);
 	uint8_t *v = (uint8_t *)dst->v.raw + row0 * w;
 	size_t j = nn;
 	for (size_t r = k; r-- > 0;) {
@@ -832,7 +833,7 @@ int pq_col_read_flat(struct pq_col *c, struct column *dst, size_t row0, size_t n
 		if (k > n - done)
 			k = n - done;
 		size_t row = row0 + done, nn = k;
-		if (l->max_def > 0) {
+		if (l->max_def > 0 && !c->dense) {
 			const uint8_t *d = c->defs.p + c->epos;
 			uint8_t md = (uint8_t)l->max_def;
 			nn = 0;
@@ -871,7 +872,7 @@ static int stage_grow(struct pq_col *c, struct pq_stage *st, size_t entries, siz
 		size_t cap = st->vcap ? st->vcap : 1024;
 		while (cap < vals)
 			cap *= 2;
-		size_t w = type_width(st->vals.type);
+		size_t w = col_type_width(st->vals.type);
 		if (w)
 			st->vals.v.raw = xrealloc(st->vals.v.raw, cap * w);
 		else

@@ -170,20 +170,38 @@ int rle_dec_u32(struct rle_dec *d, uint32_t *out, size_t n)
 
 int rle_dec_u8(struct rle_dec *d, uint8_t *out, size_t n)
 {
+	size_t count;
+	uint8_t hi;
+	return rle_dec_levels(d, out, n, 0, &count, &hi);
+}
+
+int rle_dec_levels(struct rle_dec *d, uint8_t *out, size_t n, uint8_t match, size_t *count, uint8_t *hi)
+{
+	size_t cnt = 0;
+	uint8_t top = 0;
 	if (d->bw > 8)
 		return -1;
 	while (n > 0) {
 		if (d->run_left == 0 && next_run(d))
 			return -1;
 		size_t k = n < d->run_left ? n : d->run_left;
-		if (d->packed)
+		if (d->packed) {
 			UNPACK_INTO(uint8_t);
-		else
+			for (size_t i = 0; i < k; i++) {
+				cnt += out[i] == match;
+				top = out[i] > top ? out[i] : top;
+			}
+		} else {
 			memset(out, (int)d->value, k);
+			cnt += d->value == match ? k : 0;
+			top = d->value > top ? (uint8_t)d->value : top;
+		}
 		d->run_left -= (uint32_t)k;
 		out += k;
 		n -= k;
 	}
+	*count = cnt;
+	*hi = top;
 	return 0;
 }
 
@@ -358,7 +376,7 @@ const uint8_t *dbp_end(struct dbp_dec *d)
 
 /* ---------------------------------------------------------------- encoder */
 
-static int put_uvarint(struct buf *b, uint64_t v)
+int pq_put_uvarint(struct buf *b, uint64_t v)
 {
 	uint8_t tmp[10];
 	size_t n = 0;
@@ -370,31 +388,40 @@ static int put_uvarint(struct buf *b, uint64_t v)
 	return buf_add(b, tmp, n);
 }
 
-/* Bit-packs `n` (a multiple of 8) values as one run. */
-static int put_packed(struct buf *b, const uint32_t *v, size_t n, int bw)
-{
-	if (n == 0)
-		return 0;
-	if (put_uvarint(b, (uint64_t)(n / 8) << 1 | 1))
-		return -1;
-	size_t bytes = n / 8 * (size_t)bw;
-	if (buf_reserve(b, bytes + 8))
-		return -1;
-	uint8_t *o = (uint8_t *)b->data + b->len;
-	memset(o, 0, bytes + 8);
-	uint64_t bit = 0;
-	for (size_t i = 0; i < n; i++, bit += (uint64_t)bw) {
-		uint64_t w = (uint64_t)v[i] << (bit & 7);
-		uint8_t *q = o + (bit >> 3);
-		uint64_t cur;
-		memcpy(&cur, q, 8);
-		cur |= w;
-		memcpy(q, &cur, 8);
+/* Bit-packs n values as one run of ceil(n / 8) groups; a short last group
+ * is padded with zeros (only the stream's last run may be short). */
+#define PUT_PACKED(name, T)                                                        \
+	static int name(struct buf *b, const T *v, size_t n, int bw)               \
+	{                                                                          \
+		size_t groups = (n + 7) / 8, bytes = groups * (size_t)bw;          \
+		if (n == 0)                                                        \
+			return 0;                                                  \
+		if (pq_put_uvarint(b, (uint64_t)groups << 1 | 1) || buf_reserve(b, bytes + 8)) \
+			return -1;                                                 \
+		uint8_t *start = (uint8_t *)b->data + b->len, *o = start;          \
+		uint64_t acc = 0;                                                  \
+		int nb = 0;                                                        \
+		for (size_t i = 0; i < n; i++) {                                   \
+			acc |= (uint64_t)v[i] << nb;                               \
+			nb += bw;                                                  \
+			if (nb >= 32) {                                            \
+				uint32_t w32 = (uint32_t)acc;                      \
+				memcpy(o, &w32, 4);                                \
+				o += 4;                                            \
+				acc >>= 32;                                        \
+				nb -= 32;                                          \
+			}                                                          \
+		}                                                                  \
+		for (; nb > 0; nb -= 8, acc >>= 8)                                 \
+			*o++ = (uint8_t)acc;                                       \
+		if ((size_t)(o - start) < bytes)                                   \
+			memset(o, 0, bytes - (size_t)(o - start));                 \
+		b->len += bytes;                                                   \
+		b->data[b->len] = 0;                                               \
+		return 0;                                                          \
 	}
-	b->len += bytes;
-	b->data[b->len] = 0;
-	return 0;
-}
+PUT_PACKED(put_packed_u8, uint8_t)
+PUT_PACKED(put_packed_u32, uint32_t)
 
 static int put_repeat(struct buf *b, uint32_t value, size_t count, int bw)
 {
@@ -402,56 +429,39 @@ static int put_repeat(struct buf *b, uint32_t value, size_t count, int bw)
 	int nb = (bw + 7) / 8;
 	for (int i = 0; i < nb; i++)
 		tmp[i] = (uint8_t)(value >> (8 * i));
-	return put_uvarint(b, (uint64_t)count << 1) || buf_add(b, tmp, (size_t)nb) ? -1 : 0;
+	return pq_put_uvarint(b, (uint64_t)count << 1) || buf_add(b, tmp, (size_t)nb) ? -1 : 0;
 }
 
-/* The pending values not yet in a run wait in `pend` (fewer than 8 + a run). */
-#define RLE_ENCODE(T)                                                                              \
-	do {                                                                                       \
-		uint32_t pend[512 + 32];                                                            \
-		size_t np = 0, i = 0;                                                              \
-		while (i < n) {                                                                    \
-			size_t r = 1;                                                              \
-			while (i + r < n && v[i + r] == v[i])                                      \
-				r++;                                                               \
-			if (r >= 8 + (8 - np % 8) % 8) {                                           \
-				/* Top up the pending groups to a multiple of 8, then emit   \
-				 * them and the rest of the run as a repeated run. */        \
-				while (np % 8) {                                                   \
-					pend[np++] = v[i++];                                       \
-					r--;                                                       \
-				}                                                                  \
-				if (put_packed(b, pend, np, bw) || put_repeat(b, v[i], r, bw))     \
-					return -1;                                                 \
-				np = 0;                                                            \
-				i += r;                                                            \
-				continue;                                                          \
-			}                                                                          \
-			for (size_t k = 0; k < r; k++)                                             \
-				pend[np++] = v[i++];                                               \
-			if (np >= 512) {                                                           \
-				size_t whole = np / 8 * 8;                                         \
-				if (put_packed(b, pend, whole, bw))                                \
-					return -1;                                                 \
-				memmove(pend, pend + whole, (np - whole) * sizeof *pend);          \
-				np -= whole;                                                       \
-			}                                                                          \
-		}                                                                                  \
-		if (np) {                                                                          \
-			while (np % 8)                                                             \
-				pend[np++] = 0;                                                    \
-			if (put_packed(b, pend, np, bw))                                           \
-				return -1;                                                         \
-		}                                                                                  \
-		return 0;                                                                          \
+/* Runs of 8 or more equal values become repeated runs; everything between
+ * is bit-packed straight from v. A literal stretch must be a multiple of 8
+ * long unless it ends the stream, so it borrows up to 7 values from the
+ * run that follows it. */
+#define RLE_ENCODE(T, packer)                                                      \
+	do {                                                                       \
+		size_t lit = 0, i = 0;                                             \
+		while (i < n) {                                                    \
+			T x = v[i];                                                \
+			size_t r = 1;                                              \
+			while (i + r < n && v[i + r] == x)                         \
+				r++;                                               \
+			size_t borrow = (8 - (i - lit) % 8) % 8;                   \
+			if (r >= 8 + borrow) {                                     \
+				if (packer(b, v + lit, i - lit + borrow, bw) ||    \
+				    put_repeat(b, x, r - borrow, bw))              \
+					return -1;                                 \
+				lit = i + r;                                       \
+			}                                                          \
+			i += r;                                                    \
+		}                                                                  \
+		return packer(b, v + lit, n - lit, bw);                            \
 	} while (0)
 
 int rle_encode_u8(struct buf *b, const uint8_t *v, size_t n, int bw)
 {
-	RLE_ENCODE(uint8_t);
+	RLE_ENCODE(uint8_t, put_packed_u8);
 }
 
 int rle_encode_u32(struct buf *b, const uint32_t *v, size_t n, int bw)
 {
-	RLE_ENCODE(uint32_t);
+	RLE_ENCODE(uint32_t, put_packed_u32);
 }

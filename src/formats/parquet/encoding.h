@@ -33,6 +33,9 @@ struct rle_dec {
 int rle_dec_init(struct rle_dec *d, const uint8_t *p, size_t n, int bw);
 int rle_dec_u32(struct rle_dec *d, uint32_t *out, size_t n);
 int rle_dec_u8(struct rle_dec *d, uint8_t *out, size_t n); /* bw <= 8 */
+/* Levels: like rle_dec_u8, also counting the values equal to `match` and
+ * giving the largest value seen (repeated runs cost O(1) for both). */
+int rle_dec_levels(struct rle_dec *d, uint8_t *out, size_t n, uint8_t match, size_t *count, uint8_t *hi);
 /* Skips n values. */
 int rle_dec_skip(struct rle_dec *d, size_t n);
 
@@ -65,6 +68,10 @@ int dbp_get_i64(struct dbp_dec *d, int64_t *out, size_t n);
 int dbp_get_i32(struct dbp_dec *d, int32_t *out, size_t n);
 /* Where the encoded values end, once all of them have been read. */
 const uint8_t *dbp_end(struct dbp_dec *d);
+
+/* Appends v as an unsigned LEB128 varint (Thrift and the RLE run headers
+ * both use it); -1 when b's cap is reached. */
+int pq_put_uvarint(struct buf *b, uint64_t v);
 
 /* RLE hybrid encoder: appends the encoding of n values of width bw to b.
  * Returns 0, or -1 when b's cap is reached. */

@@ -24,10 +24,10 @@
 #define PQ_MAX_DEPTH 64
 #define PQ_MAX_PAGE (256u << 20)           /* compressed or not */
 #define PQ_MAX_BATCH_BYTES ((size_t)1 << 30) /* variable-width bytes per batch column */
-#define PQ_MAX_STAGE_ENTRIES ((size_t)64 << 20)
+#define PQ_MAX_STAGE_ENTRIES ((size_t)16 << 20)
 /* Levels of a page are decoded whole, one byte each: a page claiming more
  * entries than this is refused rather than trusted with memory. */
-#define PQ_MAX_PAGE_VALUES ((size_t)32 << 20)
+#define PQ_MAX_PAGE_VALUES ((size_t)16 << 20)
 
 /* How a leaf's physical values become its batch type. */
 enum pq_conv_kind {
@@ -86,6 +86,8 @@ struct pq_schema_info {
 /* Resolves m's flat schema list into leaves and top-level fields; memory
  * from a. Returns 0 or -1 with *why. */
 int pq_schema_build(struct pq_schema_info *s, const struct pq_file_meta *m, struct arena *a, const char **why);
+/* Whether batches of a and b hold the same column types, field for field. */
+bool pq_same_types(const struct schema *a, const struct schema *b);
 /* Batch field for a leaf's logical type; sets *conv. */
 void pq_leaf_field(const struct pq_selem *e, struct field *f, int *conv);
 
@@ -122,10 +124,12 @@ struct pq_col {
 	struct pq_bytes page;
 	/* dictionary, converted to the batch type */
 	struct column dict;
-	size_t dict_n, dict_cap;
+	size_t dict_n, dict_cap, dict_bytes;
 	bool has_dict;
 	/* the current data page */
 	int32_t entries, epos;  /* levels in the page, and consumed */
+	bool dense;             /* every entry of the page is a present value */
+	size_t page_entries;    /* entries of the page being set up */
 	struct pq_bytes defs, reps;
 	int encoding;
 	const uint8_t *vp, *vend; /* value bytes */

@@ -6,6 +6,7 @@
 #include "formats/parquet/meta.h"
 #include "formats/parquet/thrift.h"
 
+#include <stddef.h>
 #include <string.h>
 
 struct mctx {
@@ -57,6 +58,9 @@ static void *m_list(struct mctx *c, int type, int want_etype, size_t size, uint3
 	return m_alloc(c, size * (*n ? *n : 1));
 }
 
+/* The loop over a struct's fields. FIELDS/FIELDS_END wrap a free-form
+ * body; SWITCH_FIELDS/END_SWITCH wrap `case id:` arms that set rc, skipping
+ * every field not named (so newer writers' fields are ignored). */
 #define FIELDS(c)                                                                     \
 	int16_t last_ = 0, id;                                                        \
 	int ft, r_;                                                                   \
@@ -64,6 +68,19 @@ static void *m_list(struct mctx *c, int type, int want_etype, size_t size, uint3
 #define FIELDS_END(c) \
 	if (r_ < 0)   \
 		return -1;
+#define SWITCH_FIELDS(c, key) \
+	FIELDS(c)             \
+	{                     \
+		int rc = 0;   \
+		switch (key) {
+#define END_SWITCH(c)                      \
+	default:                           \
+		rc = th_skip(&(c)->t, ft); \
+		}                          \
+		if (rc)                    \
+			return -1;         \
+	}                                  \
+	FIELDS_END(c)
 
 static int parse_time_unit(struct mctx *c, int type, int *unit)
 {
@@ -84,12 +101,9 @@ static int parse_time_unit(struct mctx *c, int type, int *unit)
 /* The members of LogicalType's union that carry parameters. */
 static int parse_logical_params(struct mctx *c, struct pq_logical_type *lt)
 {
-	FIELDS(c)
-	{
-		int rc = 0;
 		int32_t v;
 		bool b;
-		switch (lt->kind * 100 + id) {
+	SWITCH_FIELDS(c, lt->kind * 100 + id)
 		case PQL_DECIMAL * 100 + 1:
 			rc = th_i32(&c->t, ft, &lt->scale);
 			break;
@@ -112,13 +126,7 @@ static int parse_logical_params(struct mctx *c, struct pq_logical_type *lt)
 			rc = th_bool(&c->t, ft, &b);
 			lt->is_signed = b;
 			break;
-		default:
-			rc = th_skip(&c->t, ft);
-		}
-		if (rc)
-			return -1;
-	}
-	FIELDS_END(c);
+	END_SWITCH(c);
 	return 0;
 }
 
@@ -153,10 +161,7 @@ static int parse_selem(struct mctx *c, struct pq_selem *e)
 	e->converted = PQC_NONE;
 	if (th_struct_begin(&c->t, TH_STRUCT))
 		return -1;
-	FIELDS(c)
-	{
-		int rc = 0;
-		switch (id) {
+	SWITCH_FIELDS(c, id)
 		case 1:
 			rc = th_i32(&c->t, ft, &v);
 			if (!rc && (v < PQ_BOOLEAN || v > PQ_FIXED))
@@ -197,13 +202,7 @@ static int parse_selem(struct mctx *c, struct pq_selem *e)
 		case 10:
 			rc = parse_logical(c, ft, &e->logical);
 			break;
-		default:
-			rc = th_skip(&c->t, ft);
-		}
-		if (rc)
-			return -1;
-	}
-	FIELDS_END(c);
+	END_SWITCH(c);
 	th_struct_end(&c->t);
 	if (!e->name)
 		return th_fail(&c->t, "schema element has no name");
@@ -216,10 +215,7 @@ static int parse_stats(struct mctx *c, int type, struct pq_statistics *s)
 	uint32_t n;
 	if (th_struct_begin(&c->t, type))
 		return -1;
-	FIELDS(c)
-	{
-		int rc = 0;
-		switch (id) {
+	SWITCH_FIELDS(c, id)
 		case 1:
 		case 2:
 		case 5:
@@ -253,13 +249,7 @@ static int parse_stats(struct mctx *c, int type, struct pq_statistics *s)
 			rc = th_bool(&c->t, ft, &s->min_exact);
 			s->has_min_exact = true;
 			break;
-		default:
-			rc = th_skip(&c->t, ft);
-		}
-		if (rc)
-			return -1;
-	}
-	FIELDS_END(c);
+	END_SWITCH(c);
 	th_struct_end(&c->t);
 	return 0;
 }
@@ -326,10 +316,7 @@ static int parse_column_chunk(struct mctx *c, struct pq_column_meta *m)
 	bool has_meta = false;
 	if (th_struct_begin(&c->t, TH_STRUCT))
 		return -1;
-	FIELDS(c)
-	{
-		int rc = 0;
-		switch (id) {
+	SWITCH_FIELDS(c, id)
 		case 1:
 			return th_fail(&c->t, "column data stored in another file is not supported");
 		case 3:
@@ -339,13 +326,7 @@ static int parse_column_chunk(struct mctx *c, struct pq_column_meta *m)
 		case 8:
 		case 9:
 			return th_fail(&c->t, "encrypted columns are not supported");
-		default:
-			rc = th_skip(&c->t, ft);
-		}
-		if (rc)
-			return -1;
-	}
-	FIELDS_END(c);
+	END_SWITCH(c);
 	th_struct_end(&c->t);
 	if (!has_meta)
 		return th_fail(&c->t, "column chunk has no metadata");
@@ -358,10 +339,7 @@ static int parse_row_group(struct mctx *c, struct pq_row_group *g, int ncols)
 	bool have_cols = false;
 	if (th_struct_begin(&c->t, TH_STRUCT))
 		return -1;
-	FIELDS(c)
-	{
-		int rc = 0;
-		switch (id) {
+	SWITCH_FIELDS(c, id)
 		case 1:
 			if (have_cols)
 				return th_fail(&c->t, "row group lists its columns twice");
@@ -381,13 +359,7 @@ static int parse_row_group(struct mctx *c, struct pq_row_group *g, int ncols)
 		case 3:
 			rc = th_i64(&c->t, ft, &g->num_rows);
 			break;
-		default:
-			rc = th_skip(&c->t, ft);
-		}
-		if (rc)
-			return -1;
-	}
-	FIELDS_END(c);
+	END_SWITCH(c);
 	th_struct_end(&c->t);
 	if (!have_cols && ncols > 0)
 		return th_fail(&c->t, "row group has no columns");
@@ -530,123 +502,51 @@ int pq_meta_parse(struct pq_file_meta *m, struct arena *a, const void *p, size_t
 
 /* --------------------------------------------------------------- pages */
 
-static int parse_data_v1(struct th_in *t, int type, struct pq_page_header *h)
+/* The page header structs hold only i32 and bool fields: parse them from a
+ * table of (field id, kind, place). */
+struct fmap {
+	int16_t id;
+	bool is_bool;
+	size_t off;
+};
+
+static int parse_fields(struct th_in *t, int type, void *obj, const struct fmap *map, size_t n)
 {
-	int32_t v;
 	if (th_struct_begin(t, type))
 		return -1;
 	int16_t last = 0, id;
 	int ft, r;
 	while ((r = th_field(t, &last, &id, &ft)) == 1) {
-		int rc;
-		switch (id) {
-		case 1:
-			rc = th_i32(t, ft, &h->num_values);
-			break;
-		case 2:
-			rc = th_i32(t, ft, &v);
-			h->encoding = v;
-			break;
-		case 3:
-			rc = th_i32(t, ft, &v);
-			h->def_encoding = v;
-			break;
-		case 4:
-			rc = th_i32(t, ft, &v);
-			h->rep_encoding = v;
-			break;
-		default:
-			rc = th_skip(t, ft);
-		}
+		const struct fmap *m = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (map[i].id == id)
+				m = &map[i];
+		char *place = m ? (char *)obj + m->off : NULL;
+		int rc = !m ? th_skip(t, ft) : m->is_bool ? th_bool(t, ft, (bool *)place) : th_i32(t, ft, (int32_t *)place);
 		if (rc)
 			return -1;
 	}
 	if (r < 0)
 		return -1;
 	th_struct_end(t);
-	h->has_data = true;
 	return 0;
 }
 
-static int parse_dict(struct th_in *t, int type, struct pq_page_header *h)
-{
-	int32_t v;
-	if (th_struct_begin(t, type))
-		return -1;
-	int16_t last = 0, id;
-	int ft, r;
-	while ((r = th_field(t, &last, &id, &ft)) == 1) {
-		int rc;
-		if (id == 1) {
-			rc = th_i32(t, ft, &h->num_values);
-		} else if (id == 2) {
-			rc = th_i32(t, ft, &v);
-			h->encoding = v;
-		} else {
-			rc = th_skip(t, ft);
-		}
-		if (rc)
-			return -1;
-	}
-	if (r < 0)
-		return -1;
-	th_struct_end(t);
-	h->has_dict = true;
-	return 0;
-}
-
-static int parse_data_v2(struct th_in *t, int type, struct pq_page_header *h)
-{
-	int32_t v;
-	if (th_struct_begin(t, type))
-		return -1;
-	int16_t last = 0, id;
-	int ft, r;
-	h->is_compressed = true;
-	while ((r = th_field(t, &last, &id, &ft)) == 1) {
-		int rc;
-		switch (id) {
-		case 1:
-			rc = th_i32(t, ft, &h->num_values);
-			break;
-		case 2:
-			rc = th_i32(t, ft, &h->num_nulls);
-			break;
-		case 3:
-			rc = th_i32(t, ft, &h->num_rows);
-			break;
-		case 4:
-			rc = th_i32(t, ft, &v);
-			h->encoding = v;
-			break;
-		case 5:
-			rc = th_i32(t, ft, &h->def_len);
-			break;
-		case 6:
-			rc = th_i32(t, ft, &h->rep_len);
-			break;
-		case 7:
-			rc = th_bool(t, ft, &h->is_compressed);
-			break;
-		default:
-			rc = th_skip(t, ft);
-		}
-		if (rc)
-			return -1;
-	}
-	if (r < 0)
-		return -1;
-	th_struct_end(t);
-	h->has_v2 = true;
-	return 0;
-}
+#define F(id, field) {id, false, offsetof(struct pq_page_header, field)}
+static const struct fmap data_v1_map[] = {F(1, num_values), F(2, encoding), F(3, def_encoding), F(4, rep_encoding)};
+static const struct fmap dict_map[] = {F(1, num_values), F(2, encoding)};
+static const struct fmap data_v2_map[] = {F(1, num_values), F(2, num_nulls), F(3, num_rows), F(4, encoding),
+					  F(5, def_len),    F(6, rep_len),
+					  {7, true, offsetof(struct pq_page_header, is_compressed)}};
+static const struct fmap header_map[] = {F(1, type), F(2, uncompressed_size), F(3, compressed_size)};
+#undef F
 
 int pq_page_header_parse(struct pq_page_header *h, const void *p, size_t n, size_t *used, const char **why)
 {
 	struct th_in t;
-	int32_t v;
 	unsigned seen = 0;
 	memset(h, 0, sizeof *h);
+	h->is_compressed = true;
 	th_in_init(&t, p, n);
 	if (th_struct_begin(&t, TH_STRUCT))
 		goto fail;
@@ -654,29 +554,16 @@ int pq_page_header_parse(struct pq_page_header *h, const void *p, size_t n, size
 	int ft, r;
 	while ((r = th_field(&t, &last, &id, &ft)) == 1) {
 		int rc;
-		switch (id) {
-		case 1:
-			rc = th_i32(&t, ft, &v);
-			h->type = v;
-			break;
-		case 2:
-			rc = th_i32(&t, ft, &h->uncompressed_size);
-			break;
-		case 3:
-			rc = th_i32(&t, ft, &h->compressed_size);
-			break;
-		case 5:
-			rc = parse_data_v1(&t, ft, h);
-			break;
-		case 7:
-			rc = parse_dict(&t, ft, h);
-			break;
-		case 8:
-			rc = parse_data_v2(&t, ft, h);
-			break;
-		default:
+		if (id >= 1 && id <= 3)
+			rc = th_i32(&t, ft, (int32_t *)((char *)h + header_map[id - 1].off));
+		else if (id == 5)
+			rc = parse_fields(&t, ft, h, data_v1_map, 4), h->has_data = true;
+		else if (id == 7)
+			rc = parse_fields(&t, ft, h, dict_map, 2), h->has_dict = true;
+		else if (id == 8)
+			rc = parse_fields(&t, ft, h, data_v2_map, 7), h->has_v2 = true;
+		else
 			rc = th_skip(&t, ft);
-		}
 		if (rc)
 			goto fail;
 		if (id > 0 && id < 32)

@@ -152,11 +152,11 @@ struct pq_file_meta {
 };
 
 struct pq_page_header {
-	int type;
+	int32_t type;
 	int32_t uncompressed_size, compressed_size;
 	int32_t num_values;
-	int encoding;
-	int def_encoding, rep_encoding;      /* v1 */
+	int32_t encoding;
+	int32_t def_encoding, rep_encoding;  /* v1 */
 	int32_t num_nulls, num_rows;          /* v2 */
 	int32_t def_len, rep_len;             /* v2: level bytes, never compressed */
 	bool is_compressed;                   /* v2 (default true) */

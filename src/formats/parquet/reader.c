@@ -373,23 +373,11 @@ static int start_row_group(struct pq_reader *r, struct fmt_error *err)
 	return 0;
 }
 
-static bool same_types(const struct schema *a, const struct schema *b)
-{
-	if (a == b)
-		return true;
-	if (a->nfields != b->nfields)
-		return false;
-	for (int i = 0; i < a->nfields; i++)
-		if (a->fields[i].type != b->fields[i].type)
-			return false;
-	return true;
-}
-
 int pq_reader_next(struct pq_reader *r, struct batch *b, struct fmt_error *err)
 {
 	if (r->failed)
 		return rfail(r, err, -1, NULL, "reader already failed");
-	if (!same_types(b->schema, r->schema))
+	if (!pq_same_types(b->schema, r->schema))
 		return rfail(r, err, -1, NULL, "batch schema does not match the reader's");
 	batch_clear(b);
 	r->started = true;

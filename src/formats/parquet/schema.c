@@ -403,3 +403,15 @@ int pq_schema_build(struct pq_schema_info *out, const struct pq_file_meta *m, st
 	}
 	return 0;
 }
+
+bool pq_same_types(const struct schema *a, const struct schema *b)
+{
+	if (a == b)
+		return true;
+	if (a->nfields != b->nfields)
+		return false;
+	for (int i = 0; i < a->nfields; i++)
+		if (a->fields[i].type != b->fields[i].type)
+			return false;
+	return true;
+}

@@ -6,6 +6,7 @@
  * follows"; booleans live in the field type, or one byte each in lists.
  */
 #include "formats/parquet/thrift.h"
+#include "formats/parquet/encoding.h"
 
 #include <string.h>
 
@@ -303,14 +304,8 @@ static void put(struct th_out *w, const void *p, size_t n)
 
 static void put_varint(struct th_out *w, uint64_t v)
 {
-	uint8_t tmp[10];
-	size_t n = 0;
-	while (v >= 0x80) {
-		tmp[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	tmp[n++] = (uint8_t)v;
-	put(w, tmp, n);
+	if (!w->failed && pq_put_uvarint(w->b, v))
+		w->failed = true;
 }
 
 static void put_zigzag(struct th_out *w, int64_t v)

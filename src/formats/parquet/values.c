@@ -13,16 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Capacity for `need` bytes: doubling from cur, never past cap. */
+static size_t grown(size_t cur, size_t need, size_t cap)
+{
+	size_t n = cur ? cur : 256;
+	while (n < need)
+		n = n > cap / 2 ? cap : n * 2;
+	return n;
+}
+
 int pq_bytes_reserve(struct pq_bytes *b, size_t need, size_t cap)
 {
 	if (need > cap)
 		return -1;
 	if (need > b->cap) {
-		size_t n = b->cap ? b->cap : 256;
-		while (n < need)
-			n = n > cap / 2 ? cap : n * 2;
-		b->p = xrealloc(b->p, n);
-		b->cap = n;
+		b->cap = grown(b->cap, need, cap);
+		b->p = xrealloc(b->p, b->cap);
 	}
 	return 0;
 }
@@ -31,13 +37,9 @@ int pq_col_data_reserve(struct column *c, size_t extra)
 {
 	if (extra > PQ_MAX_BATCH_BYTES - c->data_len)
 		return -1;
-	size_t need = c->data_len + extra;
-	if (need > c->data_cap) {
-		size_t n = c->data_cap ? c->data_cap : 1024;
-		while (n < need)
-			n = n > PQ_MAX_BATCH_BYTES / 2 ? PQ_MAX_BATCH_BYTES : n * 2;
-		c->data = xrealloc(c->data, n);
-		c->data_cap = n;
+	if (c->data_len + extra > c->data_cap) {
+		c->data_cap = grown(c->data_cap, c->data_len + extra, PQ_MAX_BATCH_BYTES);
+		c->data = xrealloc(c->data, c->data_cap);
 	}
 	return 0;
 }
@@ -242,8 +244,9 @@ size_t pq_fmt_time(char *out, int64_t v, int unit)
 {
 	int64_t ps = per_second(unit);
 	int64_t secs = floor_div(v, ps), frac = v - secs * ps;
-	size_t n = (size_t)snprintf(out, 32, "%02lld:%02lld:%02lld", (long long)(secs / 3600), (long long)(secs / 60 % 60),
-				    (long long)(secs % 60));
+	int k = snprintf(out, 32, "%02lld:%02lld:%02lld", (long long)(secs / 3600), (long long)(secs / 60 % 60),
+			 (long long)(secs % 60));
+	size_t n = k < 0 ? 0 : k > 31 ? 31 : (size_t)k;
 	n += fmt_frac(out + n, frac, unit);
 	out[n] = 0;
 	return n;
@@ -257,9 +260,9 @@ size_t pq_fmt_timestamp(char *out, int64_t v, int unit, bool utc, bool iso)
 	int64_t y;
 	int m, d;
 	pq_civil_from_days(days, &y, &m, &d);
-	size_t n = (size_t)snprintf(out, 48, "%s%04lld-%02d-%02d%c%02d:%02d:%02d", y < 0 ? "-" : "",
-				    (long long)(y < 0 ? -y : y), m, d, iso ? 'T' : ' ', (int)(sod / 3600),
-				    (int)(sod / 60 % 60), (int)(sod % 60));
+	int k = snprintf(out, 48, "%s%04lld-%02d-%02d%c%02d:%02d:%02d", y < 0 ? "-" : "", (long long)(y < 0 ? -y : y),
+			 m, d, iso ? 'T' : ' ', (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+	size_t n = k < 0 ? 0 : k > 47 ? 47 : (size_t)k;
 	n += fmt_frac(out + n, frac, unit);
 	if (utc)
 		out[n++] = 'Z';

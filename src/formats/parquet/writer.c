@@ -61,6 +61,7 @@ struct wcol {
 	uint8_t *defs;
 	uint32_t *idx;
 	size_t page_rows, page_vals, page_cap, idx_cap;
+	size_t dict_vals;    /* values dictionary-encoded in this chunk */
 	struct buf vals;     /* PLAIN bytes of the open page */
 	uint8_t bool_bits;   /* PLAIN booleans: bits pending in bool_byte */
 	uint8_t bool_byte;
@@ -69,6 +70,7 @@ struct wcol {
 	struct buf pages;    /* finished (compressed) data pages */
 	int64_t num_values, nulls, unc_size;
 	bool enc_plain, enc_dict;
+	bool stats_on;       /* byte arrays on dictionary pages: see flush_chunk */
 	bool has_stats;
 	union pq_scalar mn, mx;
 	struct buf mn_b, mx_b;
@@ -319,19 +321,7 @@ static void dict_free(struct dict *d)
 	memset(d, 0, sizeof *d);
 }
 
-static const uint8_t *dict_entry(const struct dict *d, int kind, size_t w, uint32_t i, size_t *len)
-{
-	if (kind == K_VAR) {
-		uint32_t l;
-		memcpy(&l, d->plain.data + d->offs[i] - 4, 4);
-		*len = l;
-		return (const uint8_t *)d->plain.data + d->offs[i];
-	}
-	*len = w;
-	return (const uint8_t *)d->plain.data + (size_t)i * w;
-}
-
-static void dict_grow(struct dict *d, int kind, size_t w)
+static void dict_grow(struct dict *d)
 {
 	size_t ns = d->nslots ? d->nslots * 2 : 1024;
 	uint32_t *slots = xcalloc(ns, sizeof *slots);
@@ -344,44 +334,65 @@ static void dict_grow(struct dict *d, int kind, size_t w)
 	free(d->slots);
 	d->slots = slots;
 	d->nslots = ns;
-	(void)kind;
-	(void)w;
 }
 
-/* Index of the value in the dictionary, adding it if new. */
-static inline uint32_t dict_put(struct dict *d, int kind, size_t w, const uint8_t *p, size_t n)
+/* Records a new entry whose bytes were just appended to d->plain. */
+static inline uint32_t dict_add(struct dict *d, uint32_t h, size_t slot, uint32_t off)
 {
-	if ((d->n + 1) * 2 > d->nslots)
-		dict_grow(d, kind, w);
-	uint32_t h = hash_bytes(p, n);
-	size_t mask = d->nslots - 1, s = h & mask;
-	for (;;) {
-		uint32_t e = d->slots[s];
-		if (!e)
-			break;
-		if (d->hashes[e - 1] == h) {
-			size_t len;
-			const uint8_t *q = dict_entry(d, kind, w, e - 1, &len);
-			if (len == n && !memcmp(q, p, n))
-				return e - 1;
-		}
-		s = (s + 1) & mask;
-	}
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 1024;
 		d->hashes = xrealloc(d->hashes, d->cap * sizeof *d->hashes);
 		d->offs = xrealloc(d->offs, d->cap * sizeof *d->offs);
 	}
-	uint32_t l = (uint32_t)n;
-	if (d->plain.len + n + 4 > UINT32_MAX || (kind == K_VAR && buf_add(&d->plain, &l, 4)) ||
-	    buf_add(&d->plain, p, n))
-		return UINT32_MAX;
 	uint32_t i = (uint32_t)d->n++;
 	d->hashes[i] = h;
-	if (kind == K_VAR)
-		d->offs[i] = (uint32_t)(d->plain.len - n);
-	d->slots[s] = i + 1;
+	d->offs[i] = off;
+	d->slots[slot] = i + 1;
 	return i;
+}
+
+/* Fixed-width values are compared as integers of their width (bit for bit:
+ * -0.0 and 0.0 stay apart, every NaN pattern is itself). */
+#define DICT_PUT_FIXED(name, T)                                                        \
+	static inline uint32_t name(struct dict *d, T v)                               \
+	{                                                                              \
+		if ((d->n + 1) * 2 > d->nslots)                                        \
+			dict_grow(d);                                                  \
+		uint32_t h = (uint32_t)(((uint64_t)v * 0x9e3779b97f4a7c15ull) >> 32);  \
+		size_t mask = d->nslots - 1, s = h & mask;                             \
+		const T *vals = (const T *)d->plain.data;                              \
+		for (uint32_t e; (e = d->slots[s]); s = (s + 1) & mask)                \
+			if (vals[e - 1] == v)                                          \
+				return e - 1;                                          \
+		if (buf_add(&d->plain, &v, sizeof v))                                  \
+			return UINT32_MAX;                                             \
+		return dict_add(d, h, s, 0);                                           \
+	}
+DICT_PUT_FIXED(dict_put32, uint32_t)
+DICT_PUT_FIXED(dict_put64, uint64_t)
+
+/* Any other value: byte arrays (length-prefixed in plain, as the PLAIN
+ * dictionary page wants) and fixed-length decimals. */
+static inline uint32_t dict_put_bytes(struct dict *d, bool prefixed, const uint8_t *p, size_t n)
+{
+	if ((d->n + 1) * 2 > d->nslots)
+		dict_grow(d);
+	uint32_t h = hash_bytes(p, n);
+	size_t mask = d->nslots - 1, s = h & mask;
+	for (uint32_t e; (e = d->slots[s]); s = (s + 1) & mask) {
+		if (d->hashes[e - 1] != h)
+			continue;
+		const char *q = d->plain.data + d->offs[e - 1];
+		uint32_t len = (uint32_t)n;
+		if (prefixed)
+			memcpy(&len, q - 4, 4);
+		if (len == n && !memcmp(q, p, n))
+			return e - 1;
+	}
+	uint32_t l = (uint32_t)n;
+	if (d->plain.len + n + 4 > UINT32_MAX || (prefixed && buf_add(&d->plain, &l, 4)) || buf_add(&d->plain, p, n))
+		return UINT32_MAX;
+	return dict_add(d, h, s, (uint32_t)(d->plain.len - n));
 }
 
 /* ---------------------------------------------------------------- stats */
@@ -405,33 +416,39 @@ static void stats_bytes(struct wcol *c, const char *p, size_t n)
 	c->has_stats = true;
 }
 
-/* min/max over the present values of rows [from, from + k). */
-static void update_stats(struct wcol *c, const struct column *col, size_t from, size_t k)
+/* min/max over the present values (defs[i] set) of rows [from, from + k). */
+static void update_stats(struct wcol *c, const struct column *col, size_t from, size_t k, const uint8_t *defs)
 {
+	/* Locals, not the struct, in the loops: the compiler keeps them in
+	 * registers. */
 #define MINMAX(field, T, skip)                                                \
 	do {                                                                  \
-		for (size_t i = from; i < from + k; i++) {                    \
-			if (!col_is_valid(col, i))                            \
+		bool has = c->has_stats;                                      \
+		T mn = (T)c->mn.field, mx = (T)c->mx.field;                   \
+		const T *vals = (const T *)col->v.field + from;               \
+		for (size_t i = 0; i < k; i++) {                              \
+			if (!defs[i])                                         \
 				continue;                                     \
-			T v = (T)col->v.field[i];                             \
+			T v = vals[i];                                        \
 			if (skip)                                             \
 				continue;                                     \
-			if (!c->has_stats) {                                  \
-				c->mn.field = c->mx.field = col->v.field[i];  \
-				c->has_stats = true;                          \
-			} else if (v < (T)c->mn.field) {                      \
-				c->mn.field = col->v.field[i];                \
-			} else if (v > (T)c->mx.field) {                      \
-				c->mx.field = col->v.field[i];                \
+			if (!has) {                                           \
+				mn = mx = v;                                  \
+				has = true;                                   \
 			}                                                     \
+			mn = v < mn ? v : mn;                                 \
+			mx = v > mx ? v : mx;                                 \
 		}                                                             \
+		c->has_stats = has;                                           \
+		memcpy(&c->mn.field, &mn, sizeof mn);                         \
+		memcpy(&c->mx.field, &mx, sizeof mx);                         \
 	} while (0)
 	switch (c->sort) {
 	case S_BOOL:
-		for (size_t i = from; i < from + k; i++) {
-			if (!col_is_valid(col, i))
+		for (size_t i = 0; i < k; i++) {
+			if (!defs[i])
 				continue;
-			bool v = col->v.u8[i] != 0;
+			bool v = col->v.u8[from + i] != 0;
 			if (!c->has_stats)
 				c->mn.b = c->mx.b = v, c->has_stats = true;
 			c->mn.b = c->mn.b && v;
@@ -457,11 +474,11 @@ static void update_stats(struct wcol *c, const struct column *col, size_t from, 
 		MINMAX(dec, __int128, false);
 		break;
 	case S_BYTES:
-		for (size_t i = from; i < from + k; i++) {
-			if (!col_is_valid(col, i))
+		for (size_t i = 0; i < k; i++) {
+			if (!defs[i])
 				continue;
 			size_t n;
-			const char *p = col_bytes(col, i, &n);
+			const char *p = col_bytes(col, from + i, &n);
 			stats_bytes(c, p, n);
 		}
 		break;
@@ -544,32 +561,61 @@ static int append_rows(struct wcol *c, const struct column *col, size_t from, si
 {
 	page_room(c, k);
 	uint8_t *defs = c->defs + c->page_rows;
-	size_t nn = 0;
-	for (size_t i = 0; i < k; i++) {
-		uint8_t v = col_is_valid(col, from + i);
-		defs[i] = v;
-		nn += v;
+	size_t nn = 0, r = 0;
+	/* Whole validity bytes at a time where the slice is aligned. */
+	for (; r < k && ((from + r) & 7); r++)
+		nn += defs[r] = col_is_valid(col, from + r);
+	for (; r + 8 <= k; r += 8) {
+		uint8_t v = col->valid[(from + r) >> 3];
+		if (v == 0xff) {
+			memset(defs + r, 1, 8);
+			nn += 8;
+		} else {
+			for (int b = 0; b < 8; b++)
+				nn += defs[r + b] = v >> b & 1;
+		}
 	}
+	for (; r < k; r++)
+		nn += defs[r] = col_is_valid(col, from + r);
 	if (!c->optional && nn != k)
 		return -2;
+	if (c->stats_on && !(c->sort == S_BYTES && c->page_dict))
+		update_stats(c, col, from, k, defs);
 	c->nulls += (int64_t)(k - nn);
+	uint32_t *idx = c->idx + c->page_vals, bad = 0;
+	size_t j = 0;
 	if (c->kind == K_VAR) {
-		for (size_t i = 0; i < k; i++) {
-			if (!defs[i])
-				continue;
-			size_t n;
-			const char *p = col_bytes(col, from + i, &n);
-			if (c->page_dict) {
-				uint32_t x = dict_put(&c->d, K_VAR, 0, (const uint8_t *)p, n);
-				if (x == UINT32_MAX)
-					return -1;
-				c->idx[c->page_vals++] = x;
-			} else {
-				uint32_t l = (uint32_t)n;
-				if (put_plain(c, &l, 4) || put_plain(c, p, n))
-					return -1;
-				c->page_vals++;
+		if (c->page_dict) {
+			for (size_t i = 0; i < k; i++) {
+				if (!defs[i])
+					continue;
+				size_t n;
+				const char *p = col_bytes(col, from + i, &n);
+				idx[j] = dict_put_bytes(&c->d, true, (const uint8_t *)p, n);
+				bad |= idx[j++] == UINT32_MAX;
 			}
+		} else {
+			/* One reserve for the slice, then straight copies. */
+			size_t total = 0;
+			for (size_t i = 0; i < k; i++)
+				if (defs[i])
+					total += col->offsets[from + i + 1] - col->offsets[from + i] + 4;
+			if (buf_reserve(&c->vals, total))
+				return -1;
+			char *o = c->vals.data + c->vals.len;
+			for (size_t i = 0; i < k; i++) {
+				if (!defs[i])
+					continue;
+				size_t n;
+				const char *p = col_bytes(col, from + i, &n);
+				uint32_t l = (uint32_t)n;
+				memcpy(o, &l, 4);
+				memcpy(o + 4, p, n);
+				o += 4 + n;
+			}
+			c->vals.len += total;
+			c->vals.data[c->vals.len] = 0;
+			j = nn;
 		}
 	} else if (c->kind == K_BOOL) {
 		for (size_t i = 0; i < k; i++) {
@@ -582,33 +628,55 @@ static int append_rows(struct wcol *c, const struct column *col, size_t from, si
 				c->bool_bits = 0;
 				c->bool_byte = 0;
 			}
-			c->page_vals++;
 		}
+		j = nn;
 	} else {
 		size_t w;
 		const uint8_t *p = phys_values(c, col, from, k, &w);
-		if (c->page_dict) {
-			uint32_t *idx = c->idx + c->page_vals, bad = 0;
-			size_t j = 0;
+		if (c->page_dict && w == 8) {
 			for (size_t i = 0; i < k; i++)
 				if (defs[i]) {
-					idx[j] = dict_put(&c->d, c->kind, w, p + i * w, w);
+					uint64_t v;
+					memcpy(&v, p + 8 * i, 8);
+					idx[j] = dict_put64(&c->d, v);
 					bad |= idx[j++] == UINT32_MAX;
 				}
-			if (bad)
-				return -1;
-			c->page_vals += j;
+		} else if (c->page_dict && w == 4) {
+			for (size_t i = 0; i < k; i++)
+				if (defs[i]) {
+					uint32_t v;
+					memcpy(&v, p + 4 * i, 4);
+					idx[j] = dict_put32(&c->d, v);
+					bad |= idx[j++] == UINT32_MAX;
+				}
+		} else if (c->page_dict) {
+			for (size_t i = 0; i < k; i++)
+				if (defs[i]) {
+					idx[j] = dict_put_bytes(&c->d, false, p + i * w, w);
+					bad |= idx[j++] == UINT32_MAX;
+				}
 		} else if (nn == k) {
 			if (put_plain(c, p, k * w))
 				return -1;
-			c->page_vals += k;
+			j = k;
 		} else {
+			if (buf_reserve(&c->vals, nn * w))
+				return -1;
+			char *o = c->vals.data + c->vals.len;
 			for (size_t i = 0; i < k; i++)
-				if (defs[i] && put_plain(c, p + i * w, w))
-					return -1;
-			c->page_vals += nn;
+				if (defs[i]) {
+					memcpy(o, p + i * w, w);
+					o += w;
+				}
+			c->vals.len += nn * w;
+			c->vals.data[c->vals.len] = 0;
+			j = nn;
 		}
 	}
+	if (bad)
+		return -1;
+	c->page_vals += j;
+	c->dict_vals += c->page_dict ? j : 0;
 	c->page_rows += k;
 	c->num_values += (int64_t)k;
 	return 0;
@@ -721,7 +789,7 @@ static int fall_back(struct pq_writer *w, struct wcol *c)
 
 /* ---------------------------------------------------------------- chunks */
 
-static void plain_stat(struct wcol *c, const union pq_scalar *v, const struct buf *b, struct buf *out)
+static void plain_stat(struct wcol *c, const union pq_scalar *v, const struct buf *b, bool is_min, struct buf *out)
 {
 	buf_reset(out);
 	switch (c->sort) {
@@ -746,12 +814,18 @@ static void plain_stat(struct wcol *c, const union pq_scalar *v, const struct bu
 		}
 		break;
 	}
-	case S_F32:
-		buf_add(out, &v->f32, 4);
+	/* The spec asks for -0.0 as a zero minimum and +0.0 as a zero
+	 * maximum, whichever zero the data held, so pruning stays safe. */
+	case S_F32: {
+		float x = v->f32 == 0.0f ? (is_min ? -0.0f : 0.0f) : v->f32;
+		buf_add(out, &x, 4);
 		break;
-	case S_F64:
-		buf_add(out, &v->f64, 8);
+	}
+	case S_F64: {
+		double x = v->f64 == 0.0 ? (is_min ? -0.0 : 0.0) : v->f64;
+		buf_add(out, &x, 8);
 		break;
+	}
 	case S_DEC: {
 		struct column col = {.type = COL_DECIMAL};
 		__int128 d = v->dec;
@@ -811,6 +885,14 @@ static int flush_chunk(struct pq_writer *w, struct wcol *c, struct pq_column_met
 	comp += (int64_t)c->pages.len;
 	m->total_uncompressed_size = unc;
 	m->total_compressed_size = comp;
+	if (!w->o.no_statistics && c->sort == S_BYTES) {
+		/* The dictionary-encoded values' share of min/max. */
+		for (uint32_t i = 0; i < c->d.n; i++) {
+			uint32_t len;
+			memcpy(&len, c->d.plain.data + c->d.offs[i] - 4, 4);
+			stats_bytes(c, c->d.plain.data + c->d.offs[i], len);
+		}
+	}
 	if (!w->o.no_statistics) {
 		m->has_statistics = true;
 		struct pq_statistics *s = &m->stats;
@@ -821,8 +903,8 @@ static int flush_chunk(struct pq_writer *w, struct wcol *c, struct pq_column_met
 			struct buf mn, mx;
 			buf_init(&mn, CHUNK_CAP);
 			buf_init(&mx, CHUNK_CAP);
-			plain_stat(c, &c->mn, &c->mn_b, &mn);
-			plain_stat(c, &c->mx, &c->mx_b, &mx);
+			plain_stat(c, &c->mn, &c->mn_b, true, &mn);
+			plain_stat(c, &c->mx, &c->mx_b, false, &mx);
 			s->min_value = arena_alloc(&w->arena, mn.len + 1);
 			s->max_value = arena_alloc(&w->arena, mx.len + 1);
 			memcpy((void *)s->min_value, mn.data ? mn.data : "", mn.len);
@@ -837,6 +919,7 @@ static int flush_chunk(struct pq_writer *w, struct wcol *c, struct pq_column_met
 	/* Reset for the next chunk. */
 	buf_reset(&c->pages);
 	c->num_values = c->nulls = c->unc_size = 0;
+	c->dict_vals = 0;
 	c->has_stats = false;
 	c->enc_plain = c->enc_dict = false;
 	dict_reset(&c->d);
@@ -953,6 +1036,7 @@ static struct pq_writer *writer_new(const struct schema *s, const struct pq_writ
 		buf_init(&c->mn_b, CHUNK_CAP);
 		buf_init(&c->mx_b, CHUNK_CAP);
 		c->use_dict = c->page_dict = !w->o.no_dictionary && c->kind != K_BOOL;
+		c->stats_on = !w->o.no_statistics;
 	}
 	return w;
 }
@@ -998,24 +1082,12 @@ int64_t pq_writer_rows(const struct pq_writer *w)
 	return w->total_rows + (int64_t)w->rg_rows;
 }
 
-static bool schema_matches(const struct schema *a, const struct schema *b)
-{
-	if (a->nfields != b->nfields)
-		return false;
-	for (int i = 0; i < a->nfields; i++)
-		if (a->fields[i].type != b->fields[i].type)
-			return false;
-	return true;
-}
-
 /* Appends rows [from, from + k) of every column, cutting pages. */
 static int append_slice(struct pq_writer *w, const struct batch *b, size_t from, size_t k, struct fmt_error *err)
 {
 	for (int i = 0; i < w->ncols; i++) {
 		struct wcol *c = &w->cols[i];
 		const struct column *col = &b->cols[i];
-		if (!w->o.no_statistics)
-			update_stats(c, col, from, k);
 		size_t done = 0;
 		while (done < k) {
 			/* Slices small enough to cut pages near their target size. */
@@ -1029,7 +1101,10 @@ static int append_slice(struct pq_writer *w, const struct batch *b, size_t from,
 			if (rc)
 				return wfail(w, err, c->f->name, "column \"%s\": page too large", c->f->name);
 			done += n;
-			if (c->use_dict && c->d.plain.len > w->o.dict_max_bytes && fall_back(w, c))
+			/* Past the size limit, or nearly all distinct after a fair
+			 * sample: a dictionary would only cost time. */
+			bool unique = c->dict_vals >= 32768 && c->d.n * 10 > c->dict_vals * 9;
+			if (c->use_dict && (c->d.plain.len > w->o.dict_max_bytes || unique) && fall_back(w, c))
 				return wfail(w, err, c->f->name, "column \"%s\": page too large", c->f->name);
 			if ((page_estimate(c) >= w->o.page_bytes || c->page_rows >= MAX_PAGE_ROWS) && flush_page(w, c))
 				return wfail(w, err, c->f->name, "column \"%s\": page too large", c->f->name);
@@ -1042,7 +1117,7 @@ int pq_writer_write(struct pq_writer *w, const struct batch *b, struct fmt_error
 {
 	if (w->failed)
 		return wfail(w, err, NULL, "writer already failed: %s", w->fail_msg);
-	if (!schema_matches(b->schema, w->schema))
+	if (!pq_same_types(b->schema, w->schema))
 		return wfail(w, err, NULL, "batch schema does not match the writer's");
 	size_t from = 0;
 	while (from < b->nrows) {

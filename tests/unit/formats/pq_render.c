@@ -108,42 +108,44 @@ static void repr_from(char *out, size_t cap, const char *e_form)
 	snprintf(out, cap, "%s%s", neg ? "-" : "", body);
 }
 
-void pqr_double(char *out, size_t cap, double v)
+/* nan/-nan/inf/-inf as DuckDB writes them; false for finite values. */
+static bool special(char *out, size_t cap, double v)
 {
-	if (isnan(v)) {
+	if (isnan(v))
 		snprintf(out, cap, signbit(v) ? "-nan" : "nan");
-		return;
-	}
-	if (isinf(v)) {
+	else if (isinf(v))
 		snprintf(out, cap, v > 0 ? "inf" : "-inf");
-		return;
-	}
-	char e[64];
-	for (int p = 0; p < 17; p++) {
-		snprintf(e, sizeof e, "%.*e", p, v);
-		if (strtod(e, NULL) == v)
+	return isnan(v) || isinf(v);
+}
+
+/* Shortest %.*e form of v that reads back the same (as a float when
+ * is_float); returns the precision used. */
+static int shortest(char *e, size_t cap, double v, bool is_float)
+{
+	int p;
+	for (p = 0; p < 17; p++) {
+		snprintf(e, cap, "%.*e", p, v);
+		if (is_float ? strtof(e, NULL) == (float)v : strtod(e, NULL) == v)
 			break;
 	}
+	return p;
+}
+
+void pqr_double(char *out, size_t cap, double v)
+{
+	char e[64];
+	if (special(out, cap, v))
+		return;
+	shortest(e, sizeof e, v, false);
 	repr_from(out, cap, e);
 }
 
 void pqr_float(char *out, size_t cap, float v)
 {
-	if (isnan(v)) {
-		snprintf(out, cap, signbit(v) ? "-nan" : "nan");
-		return;
-	}
-	if (isinf(v)) {
-		snprintf(out, cap, v > 0 ? "inf" : "-inf");
-		return;
-	}
 	char e[64], exact[96];
-	int p;
-	for (p = 0; p < 9; p++) {
-		snprintf(e, sizeof e, "%.*e", p, (double)v);
-		if (strtof(e, NULL) == v)
-			break;
-	}
+	if (special(out, cap, v))
+		return;
+	int p = shortest(e, sizeof e, v, true);
 	/* DuckDB's float quirk (doubles do not have it): when the shortest
 	 * digits are a tie, the value being exactly those digits and a 5,
 	 * it prints that exact value instead of rounding. */

@@ -476,3 +476,169 @@ TEST(parquet_rejects_broken_files)
 	CHECK_INT(pq_reader_open(&r, bpath, NULL, &err), -1);
 	CHECK(strstr(err.msg, "not a Parquet file") != NULL);
 }
+
+TEST(parquet_codec_names_and_sniff)
+{
+	enum pq_codec c;
+	CHECK_INT(pq_codec_parse("ZSTD", &c), 0);
+	CHECK_INT(c, PQ_CODEC_ZSTD);
+	CHECK_INT(pq_codec_parse("uncompressed", &c), 0);
+	CHECK_INT(c, PQ_CODEC_NONE);
+	CHECK_INT(pq_codec_parse("lz4", &c), 0);
+	CHECK_INT(c, PQ_CODEC_LZ4_RAW);
+	CHECK_INT(pq_codec_parse("brotli", &c), -1);
+	CHECK_INT(pq_codec_parse(NULL, &c), -1);
+	CHECK(pq_sniff("PAR1xxxx", 8));
+	CHECK(!pq_sniff("PAR", 3));
+	CHECK(!pq_sniff("a,b,c\n", 6));
+}
+
+static int sink_count(void *ctx, const void *p, size_t n)
+{
+	(void)p;
+	*(size_t *)ctx += n;
+	return 0;
+}
+
+static int sink_fail(void *ctx, const void *p, size_t n)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	return -1;
+}
+
+TEST(parquet_writer_errors)
+{
+	struct schema *s = schema_new();
+	schema_add(s, "must", COL_INT32, false);
+	struct batch *b = batch_new(s, 4);
+	batch_set_i32(b, 0, 1);
+	batch_finish_row(b);
+	batch_finish_row(b); /* a null in a NOT NULL column */
+	struct pq_writer *w;
+	struct fmt_error err;
+	size_t bytes = 0;
+	CHECK_INT(pq_writer_open(&w, s, NULL, sink_count, &bytes, &err), 0);
+	CHECK_INT(bytes, 4); /* the magic goes out at once */
+	CHECK_INT(pq_writer_write(w, b, &err), -1);
+	CHECK_STR(err.column_name, "must");
+	CHECK(strstr(err.msg, "NOT NULL") != NULL);
+	CHECK_INT(pq_writer_close(w, &err), -1); /* failed writers stay failed */
+
+	/* A sink that fails is reported, not ignored. */
+	CHECK_INT(pq_writer_open(&w, s, NULL, sink_fail, NULL, &err), -1);
+
+	/* A batch of another shape is refused. */
+	struct schema *other = schema_new();
+	schema_add(other, "x", COL_STRING, true);
+	struct batch *ob = batch_new(other, 1);
+	CHECK_INT(pq_writer_open(&w, s, NULL, sink_count, &bytes, &err), 0);
+	CHECK_INT(pq_writer_write(w, ob, &err), -1);
+	pq_writer_abort(w);
+
+	/* No columns, no file. */
+	struct schema *empty = schema_new();
+	CHECK_INT(pq_writer_open(&w, empty, NULL, sink_count, &bytes, &err), -1);
+	schema_free(empty);
+	batch_free(ob);
+	schema_free(other);
+	batch_free(b);
+	schema_free(s);
+}
+
+TEST(parquet_row_group_selection)
+{
+	/* Three row groups of 100 rows, ids 0..299: statistics let a caller
+	 * keep only the groups that can hold ids >= 150. */
+	struct schema *s = schema_new();
+	schema_add(s, "id", COL_INT64, false);
+	struct batch *b = batch_new(s, 300);
+	for (int i = 0; i < 300; i++) {
+		batch_set_i64(b, 0, i);
+		batch_finish_row(b);
+	}
+	char path[512];
+	snprintf(path, sizeof path, "%s/groups.parquet", unit_tmpdir());
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	struct pq_write_opts o = {.row_group_rows = 100};
+	struct pq_writer *w;
+	struct fmt_error err;
+	CHECK_INT(pq_writer_open_fd(&w, s, &o, fd, &err), 0);
+	CHECK_INT(pq_writer_write(w, b, &err), 0);
+	CHECK_INT(pq_writer_close(w, &err), 0);
+	close(fd);
+
+	struct pq_reader *r;
+	CHECK_INT(pq_reader_open(&r, path, NULL, &err), 0);
+	CHECK_INT(pq_reader_num_row_groups(r), 3);
+	int keep[3], nkeep = 0;
+	for (int g = 0; g < 3; g++) {
+		struct pq_stats st;
+		CHECK_INT(pq_reader_stats(r, g, 0, &st), 0);
+		CHECK(st.has_min_max);
+		CHECK_INT(st.min.i64, g * 100);
+		CHECK_INT(st.max.i64, g * 100 + 99);
+		if (st.max.i64 >= 150)
+			keep[nkeep++] = g;
+	}
+	CHECK_INT(nkeep, 2);
+	CHECK_INT(pq_reader_select_row_groups(r, keep, nkeep, &err), 0);
+	int bad = 5;
+	CHECK_INT(pq_reader_select_row_groups(r, &bad, 1, &err), -1);
+	struct batch *out = batch_new(pq_reader_schema(r), 1000);
+	int64_t sum = 0, rows = 0;
+	while (pq_reader_next(r, out, &err) == 1)
+		for (size_t i = 0; i < out->nrows; i++, rows++)
+			sum += out->cols[0].v.i64[i];
+	CHECK_INT(rows, 200);
+	CHECK_INT(sum, (100 + 299) * 200 / 2);
+	CHECK_INT(pq_reader_select_row_groups(r, keep, nkeep, &err), -1); /* too late */
+	batch_free(out);
+	pq_reader_close(r);
+	batch_free(b);
+	schema_free(s);
+}
+
+/* The JSON text of nested values is an interface: pin it on real files. */
+TEST(parquet_nested_json_text)
+{
+	const char *base = unit_conformance("parquet");
+	if (!base)
+		return;
+	const struct {
+		const char *file, *column;
+		int row;
+		const char *json;
+	} cases[] = {
+		{"list_columns.parquet", "int64_list", 1, "[null,1]"},
+		{"list_columns.parquet", "utf8_list", 2, "[\"efg\",null,\"hij\",\"xyz\"]"},
+		{"nested_maps.snappy.parquet", "a", 0, "{\"a\":{\"1\":true,\"2\":false}}"},
+		{"nested_maps.snappy.parquet", "a", 2, "{\"c\":null}"},
+		{"null_list.parquet", "emptylist", 0, "[]"},
+		{"nulls.snappy.parquet", "b_struct", 0, "{\"b_c_int\":null}"},
+		{"repeated_no_annotation.parquet", "phoneNumbers", 2, "{\"phone\":[]}"},
+		{"nullable.impala.parquet", "int_Map_Array", 1, "[{\"k3\":null,\"k1\":1},null,{}]"},
+		{"old_list_structure.parquet", "a", 0, "[[1,2],[3,4]]"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char path[700];
+		snprintf(path, sizeof path, "%s/data/%s", base, cases[i].file);
+		const char *cols[] = {cases[i].column};
+		struct pq_read_opts o = {.columns = cols, .ncolumns = 1};
+		struct pq_reader *r;
+		struct fmt_error err;
+		CHECK_INT(pq_reader_open(&r, path, &o, &err), 0);
+		CHECK_INT(pq_reader_schema(r)->fields[0].type, COL_JSON);
+		struct batch *b = batch_new(pq_reader_schema(r), 100);
+		CHECK_INT(pq_reader_next(r, b, &err), 1);
+		CHECK((size_t)cases[i].row < b->nrows);
+		size_t len;
+		const char *p = col_bytes(&b->cols[0], (size_t)cases[i].row, &len);
+		char got[512];
+		snprintf(got, sizeof got, "%.*s", (int)len, p);
+		CHECK_STR(got, cases[i].json);
+		batch_free(b);
+		pq_reader_close(r);
+	}
+}
