@@ -57,7 +57,9 @@ static int read_all(const uint8_t *p, size_t n, size_t piece, enum fmt_codec cod
 		    const struct schema *s, struct buf *out, struct schema **got_schema)
 {
 	struct feed f = {p, n, 0, piece ? piece : 1};
-	struct source *src = source_from_callback(feed_read, &f, codec);
+	/* Whole inputs come from memory (small buffers, fast runs); pieces
+	 * through a callback (every refill path). */
+	struct source *src = piece >= n ? source_from_mem(p, n, codec) : source_from_callback(feed_read, &f, codec);
 	struct csv_reader *r;
 	struct fmt_error err;
 	int rc = -1;
