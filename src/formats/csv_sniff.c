@@ -21,7 +21,7 @@
 
 #define SNIFF_DIALECT_BYTES (64 * 1024)
 #define SNIFF_MAX_RECORDS 50000
-#define SNIFF_MAX_COLS 4096
+#define SNIFF_MAX_COLS 16384 /* as many as the reader takes by default */
 #define GLUE_MAX_HEADER 150
 
 static const char *const null_markers[CSV_SNIFF_MAX_NULLS] = {"NULL", "null", "\\N", "NA", "N/A"};

@@ -42,7 +42,7 @@ struct fopts {
 	const char *compression;
 	long n;
 	struct csv_sniff_hint hint;
-	bool glue, flatten, quiet;
+	bool glue, flatten, quiet, strings;
 	int progress; /* -1 auto (a terminal), 0 off, 1 on */
 	const char *out_format; /* head: table | csv | jsonl */
 };
@@ -100,6 +100,7 @@ static void usage(FILE *f)
 	      "  count FILE             read every row (types checked) and print how many\n"
 	      "options: --from/--to csv|jsonl|json|parquet   (default from the file names, then content)\n"
 	      "         --delimiter C  --quote C|none  --header / --no-header   (CSV input)\n"
+	      "         --strings      (CSV input: every column as text, no types guessed)\n"
 	      "         --flatten      (JSON input: nested objects become a.b columns)\n"
 	      "         --progress / --no-progress   (default: a bar when stderr is a terminal)\n"
 	      "Inputs may be gzip or zstd compressed; '-' reads CSV or JSON from standard input.\n",
@@ -267,6 +268,13 @@ static int tin_open(struct tin *t, const char *path, const struct fopts *o, stru
 	csv_options_init(&t->copts);
 	csv_sniff_apply(&t->sniff, &t->copts);
 	t->copts.ragged = CSV_RAGGED_ERROR;
+	if (o->strings) {
+		/* Every column as text: nothing to convert, nothing to guess wrong. */
+		for (int i = 0; i < t->sniff.schema->nfields; i++)
+			t->sniff.schema->fields[i].type = COL_STRING;
+		t->copts.null_if = NULL;
+		t->copts.n_null_if = 0;
+	}
 	if (csv_reader_open(t->outer, &t->copts, t->sniff.schema, &t->csv, err))
 		return -1;
 	t->schema = t->sniff.schema;
@@ -329,6 +337,9 @@ static void progress_show(struct progress *p, double frac, int64_t rows, bool do
 static int fail(const struct fmt_error *err)
 {
 	fprintf(stderr, "nuage file: %s\n", err->msg[0] ? err->msg : "failed");
+	if (err->column && err->line)
+		fprintf(stderr, "nuage file: (column types are guessed from the start of the file; for CSV, --strings "
+				"reads every column as text)\n");
 	return 1;
 }
 
@@ -819,6 +830,8 @@ static int parse_args(int argc, char **argv, struct fopts *o, const char **pos, 
 			o->hint.quote = !strcmp(v, "none") ? 0 : (unsigned char)v[0];
 		} else if (!strcmp(a, "--header") || !strcmp(a, "--no-header")) {
 			o->hint.header = a[2] == 'h';
+		} else if (!strcmp(a, "--strings")) {
+			o->strings = true;
 		} else if (!strcmp(a, "--glue")) {
 			o->glue = true;
 		} else if (!strcmp(a, "--flatten")) {

@@ -155,6 +155,24 @@ TEST(filecmd_errors_leave_nothing_behind)
 	CHECK_INT(run(NULL, "convert", in, out_path, NULL), 1);
 	struct stat st;
 	CHECK(stat(out_path, &st) != 0);
+	/* a value the sniffed type cannot hold: --strings reads it as text */
+	char *late = path_in_tmp("late.csv"), *late_out = path_in_tmp("late.jsonl");
+	struct buf t;
+	buf_init(&t, BUF_UNLIMITED);
+	buf_adds(&t, "n\n");
+	for (int i = 0; i < 300000; i++)
+		buf_addf(&t, "%d\n", i);
+	buf_adds(&t, "oops\n");
+	write_file(late, t.data);
+	CHECK_INT(run(NULL, "convert", late, late_out, NULL), 1);
+	CHECK(stat(late_out, &st) != 0);
+	CHECK_INT(run(NULL, "convert", late, late_out, "--strings", "-q", NULL), 0);
+	char *text = read_file(late_out);
+	CHECK(strstr(text, "{\"n\":\"299999\"}\n{\"n\":\"oops\"}\n"));
+	free(text);
+	buf_free(&t);
+	free(late);
+	free(late_out);
 	CHECK_INT(run(NULL, "convert", in, in, "--to", "csv", NULL), 2);
 	CHECK_INT(run(NULL, "convert", in, "x.unknown", NULL), 2);
 	CHECK_INT(run(NULL, "head", "/nonexistent.csv", NULL), 1);
