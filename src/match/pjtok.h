@@ -1,4 +1,4 @@
-/* pjtok.h — JSON tokens of event patterns and filter policies, with the error texts and positions of Jackson (the parser AWS runs), which PutRule and SetSubscriptionAttributes quote. The streaming tokenizer for data files is formats/jsontok.h. */
+/* pjtok.h — pattern JSON tokens: a token stream that fails the way Jackson does (the streaming tokenizer for data files is formats/jsontok.h).
  *
  * AWS parses event patterns and filter policies with Jackson's streaming
  * parser and hands its messages (and the location it appends) back to the
