@@ -535,4 +535,5 @@ const struct svc svc_s3 = {
 	.nops = sizeof ops / sizeof *ops,
 	.migrations = &s3_mset,
 	.start = s3_start,
+	.cors_rules = s3_cors_rules,
 };
