@@ -26,6 +26,7 @@
 #include "http/sigv4.h"
 #include "proto/proto.h"
 #include "proto/validate.h"
+#include "store/db.h"
 #include "svc/svc.h"
 
 #include <stdio.h>
@@ -339,6 +340,9 @@ send:
 	json_decref(c.output);
 	json_decref(c.err_fields);
 	arena_free(&arena);
+	/* Give the thread's database connection back (db.h): a connection
+	 * thread that kept it would leak it when the client disconnects. */
+	db_release();
 }
 
 void dispatch_render_framing_error(struct http_response *r, const char *raw, size_t rawlen, enum err_id id)
