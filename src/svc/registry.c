@@ -8,10 +8,12 @@
 
 extern const struct svc svc_sts;
 extern const struct svc svc_logs;
+extern const struct svc svc_sqs;
 
 static const struct svc *const services[] = {
 	&svc_sts,
 	&svc_logs,
+	&svc_sqs,
 	NULL,
 };
 
