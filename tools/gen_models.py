@@ -110,8 +110,11 @@ def merge_query_traits(new, old):
                 # A structure member's query name must not become its JSON
                 # name (SQS: Attributes is "Attribute" on the query wire,
                 # "Attributes" in JSON): keep it apart for the query codec.
-                if "locationName" in om and "locationName" not in nm:
-                    nm["queryLocationName"] = om["locationName"]
+                # botocore also names a member by its target shape's own
+                # locationName (SQS TagQueue's Tags -> "Tag.N").
+                qname = om.get("locationName") or old["shapes"].get(om["shape"], {}).get("locationName")
+                if qname and "locationName" not in nm:
+                    nm["queryLocationName"] = qname
         elif oshape.get("type") in ("list", "map"):
             for part in ("member", "key", "value"):
                 if part in oshape and part in nshape:

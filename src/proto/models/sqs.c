@@ -512,7 +512,7 @@ static const struct model_member m_ListDeadLetterSourceQueuesResult[] = {
 static const struct model_shape s_ListDeadLetterSourceQueuesResult = {"ListDeadLetterSourceQueuesResult", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListDeadLetterSourceQueuesResult, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
 static const struct model_member m_TagQueueRequest[] = {
 	{"QueueUrl", NULL, NULL, &s_String, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
-	{"Tags", NULL, NULL, &s_TagMap, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"Tags", NULL, NULL, &s_TagMap, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL, "Tag"},
 };
 static const struct model_shape s_TagQueueRequest = {"TagQueueRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_TagQueueRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, 0};
 static const struct model_member m_TagKeyList[] = {
