@@ -291,7 +291,10 @@ static int create_queue(struct call *c)
 	bool exists = sqlite3_step(st) == SQLITE_ROW;
 	db_done(st);
 	if (exists) {
-		if (create_existing(c, arn, given ? given : json_object(), fifo))
+		json_t *none = json_object();
+		int rc = create_existing(c, arn, given ? given : none, fifo);
+		json_decref(none);
+		if (rc)
 			return rollback();
 		if (commit(c))
 			return -1;
