@@ -314,7 +314,7 @@ int sqs_attrs_apply(struct call *c, json_t *attrs, json_t *given, bool creating,
 		const char *s = json_string_value(v);
 		if (!s)
 			return bad_value(c, k);
-		const char *norm;
+		const char *norm = NULL;
 		if (check_value(c, d, s, fifo, self_arn, &norm))
 			return -1;
 		if (d->flags & F_CREATE)
