@@ -91,7 +91,7 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD fuzz $@"
-	@clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	@clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -fsanitize=fuzzer,address,undefined -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 bench: build/nuage
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done
