@@ -123,6 +123,14 @@ const struct svc *svc_by_name(const char *name)
 	return NULL;
 }
 
+bool svc_public_get(const char *path, struct buf *body, const char **content_type)
+{
+	for (size_t i = 0; i < NSVC; i++)
+		if (services[i]->public_get && services[i]->public_get(path, body, content_type))
+			return true;
+	return false;
+}
+
 const struct svc *const *svc_list(void)
 {
 	return services;
