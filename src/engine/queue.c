@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static const struct migration migrations[] = {
@@ -337,6 +338,47 @@ bool queue_valid_text(const char *s, size_t n, long *bad)
 		i += len;
 	}
 	return true;
+}
+
+bool queue_attr_name_ok(const char *n)
+{
+	size_t l = strlen(n);
+	if (!l || l > 256 || n[0] == '.' || n[l - 1] == '.' || strstr(n, ".."))
+		return false;
+	if (!strncasecmp(n, "AWS.", 4) || !strncasecmp(n, "Amazon.", 7))
+		return false;
+	for (const char *p = n; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '-' || *p == '.'))
+			return false;
+	return true;
+}
+
+bool queue_number_ok(const char *s)
+{
+	const char *p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	int digits = 0;
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++, digits++;
+	}
+	if (!digits || digits > 38)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == 0;
 }
 
 /* ------------------------------------------------------------------ */

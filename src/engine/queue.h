@@ -178,6 +178,12 @@ void queue_md5_attrs(const struct queue_attr *attrs, int n, char out[33]);
  * #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF (valid UTF-8).
  * On false, *bad gets the offending code point (or -1 for broken UTF-8). */
 bool queue_valid_text(const char *s, size_t n, long *bad);
+/* A message attribute name as SQS and SNS accept it: 1-256 of
+ * [A-Za-z0-9_.-], no leading, trailing or doubled period, not starting
+ * with "AWS." or "Amazon." (any case). */
+bool queue_attr_name_ok(const char *name);
+/* A Number attribute value: sign, up to 38 digits with a fraction, exponent. */
+bool queue_number_ok(const char *s);
 /* Whether a string is a well-formed receipt handle (no queue lookup). */
 bool queue_handle_wellformed(const char *h);
 

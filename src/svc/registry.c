@@ -9,11 +9,13 @@
 extern const struct svc svc_sts;
 extern const struct svc svc_logs;
 extern const struct svc svc_sqs;
+extern const struct svc svc_sns;
 
 static const struct svc *const services[] = {
 	&svc_sts,
 	&svc_logs,
 	&svc_sqs,
+	&svc_sns,
 	NULL,
 };
 

@@ -51,20 +51,6 @@ static int raise_err(struct call *c, const struct verr *e)
 /* ------------------------------------------------------------------ */
 /* checking a message                                                  */
 
-static bool attr_name_ok(const char *n)
-{
-	size_t l = strlen(n);
-	if (!l || l > 256 || n[0] == '.' || n[l - 1] == '.' || strstr(n, ".."))
-		return false;
-	if (!strncasecmp(n, "AWS.", 4) || !strncasecmp(n, "Amazon.", 7))
-		return false;
-	for (const char *p = n; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-		      *p == '-' || *p == '.'))
-			return false;
-	return true;
-}
-
 /* String, Number or Binary, optionally followed by ".label". */
 static const char *base_type(const char *t)
 {
@@ -75,34 +61,6 @@ static const char *base_type(const char *t)
 			return bases[i];
 	}
 	return NULL;
-}
-
-/* A decimal number as SQS accepts: sign, digits, fraction, exponent. */
-static bool number_ok(const char *s)
-{
-	const char *p = s;
-	if (*p == '+' || *p == '-')
-		p++;
-	int digits = 0;
-	while (*p >= '0' && *p <= '9')
-		p++, digits++;
-	if (*p == '.') {
-		p++;
-		while (*p >= '0' && *p <= '9')
-			p++, digits++;
-	}
-	if (!digits || digits > 38)
-		return false;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (*p < '0' || *p > '9')
-			return false;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	return *p == 0;
 }
 
 /* Converts MessageAttributes into engine attributes; *bytes gets their size
@@ -120,7 +78,7 @@ static int parse_attrs(struct call *c, json_t *in, struct queue_attr *out, int *
 	json_t *v;
 	json_object_foreach(in, name, v)
 	{
-		if (!attr_name_ok(name))
+		if (!queue_attr_name_ok(name))
 			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Message (user) attribute name '%.256s' is invalid: names have 1 to 256 characters "
 				    "[A-Za-z0-9_.-], do not start or end with a period, have no two periods in a row and do "
@@ -157,7 +115,7 @@ static int parse_attrs(struct call *c, json_t *in, struct queue_attr *out, int *
 		if (!binary && !queue_valid_text(vs, vl, &bad))
 			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Message (user) attribute '%s' value contains invalid characters.", name);
-		if (!strcmp(base, "Number") && !number_ok(vs))
+		if (!strcmp(base, "Number") && !queue_number_ok(vs))
 			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Can't cast the value of message (user) attribute '%s' to a number.", name);
 		out[*n] = (struct queue_attr){name, type, vs, vl};
