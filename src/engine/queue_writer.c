@@ -390,6 +390,17 @@ static int op_recv(struct qop *op, int64_t now)
 	return QE_OK;
 }
 
+/* The row and nonce handle i names in queue q; false (and QE_BAD_HANDLE
+ * recorded) when it is malformed or of another queue. */
+static bool handle_of(struct qop *op, const struct qrow *q, int i, int64_t *row, uint64_t *nonce)
+{
+	int64_t qid;
+	if (q_handle_parse(op->handles[i], &qid, row, nonce) && qid == q->id)
+		return true;
+	op->res[i] = QE_BAD_HANDLE;
+	return false;
+}
+
 static int op_delete(struct qop *op)
 {
 	struct qrow q;
@@ -397,12 +408,10 @@ static int op_delete(struct qop *op)
 	if (rc)
 		return rc;
 	for (int i = 0; i < op->n; i++) {
-		int64_t qid, row;
+		int64_t row;
 		uint64_t nonce;
-		if (!q_handle_parse(op->handles[i], &qid, &row, &nonce) || qid != q.id) {
-			op->res[i] = QE_BAD_HANDLE;
+		if (!handle_of(op, &q, i, &row, &nonce))
 			continue;
-		}
 		sqlite3_stmt *st = db_prep("DELETE FROM queue_msgs WHERE id = ? AND queue = ? AND receipt = ?");
 		sqlite3_bind_int64(st, 1, row);
 		sqlite3_bind_int64(st, 2, q.id);
@@ -423,12 +432,10 @@ static int op_chvis(struct qop *op, int64_t now)
 	if (rc)
 		return rc;
 	for (int i = 0; i < op->n; i++) {
-		int64_t qid, row;
+		int64_t row;
 		uint64_t nonce;
-		if (!q_handle_parse(op->handles[i], &qid, &row, &nonce) || qid != q.id) {
-			op->res[i] = QE_BAD_HANDLE;
+		if (!handle_of(op, &q, i, &row, &nonce))
 			continue;
-		}
 		sqlite3_stmt *st = db_prep("SELECT visible_at, receipt FROM queue_msgs WHERE id = ? AND queue = ?");
 		sqlite3_bind_int64(st, 1, row);
 		sqlite3_bind_int64(st, 2, q.id);

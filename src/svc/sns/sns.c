@@ -120,6 +120,28 @@ bool sns_arn_parts(const char *arn, char *region, size_t rl, char *account, size
 	return true;
 }
 
+const char *sns_token_out(struct call *c, const char *last)
+{
+	size_t n = strlen(last);
+	char *b = arena_alloc(c->arena, base64_encoded_len(n) + 1);
+	base64_encode((const unsigned char *)last, n, b);
+	return b;
+}
+
+int sns_token_in(struct call *c, const char *tok, const char **after)
+{
+	*after = "";
+	if (!tok)
+		return 0;
+	size_t n = strlen(tok);
+	unsigned char *raw = arena_alloc(c->arena, n + 4);
+	long l = n < 2000 ? base64_decode(tok, n, raw) : -1;
+	if (l < 0)
+		return call_error(c, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: NextToken");
+	*after = arena_strndup(c->arena, (const char *)raw, (size_t)l);
+	return 0;
+}
+
 bool sns_batch_id_ok(const char *id)
 {
 	size_t l = id ? strlen(id) : 0;
@@ -493,17 +515,9 @@ static int delete_topic(struct call *c)
 
 static int list_topics(struct call *c)
 {
-	const char *tok = call_str(c, "NextToken");
-	char after[1024] = "";
-	if (tok) {
-		size_t n = strlen(tok);
-		unsigned char raw[800];
-		long l = n < 1000 ? base64_decode(tok, n, raw) : -1;
-		if (l < 0 || (size_t)l >= sizeof after)
-			return call_error(c, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: NextToken");
-		memcpy(after, raw, (size_t)l);
-		after[l] = 0;
-	}
+	const char *after;
+	if (sns_token_in(c, call_str(c, "NextToken"), &after))
+		return -1;
 	sqlite3_stmt *st = db_prep("SELECT arn FROM sns_topics WHERE account = ? AND region = ? AND arn > ?"
 				   " ORDER BY arn LIMIT ?");
 	db_bind_text(st, 1, c->who.account);
@@ -512,15 +526,13 @@ static int list_topics(struct call *c)
 	sqlite3_bind_int(st, 4, SNS_PAGE + 1);
 	json_t *list = json_array();
 	int n = 0;
-	char last[1024] = "";
+	const char *last = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == SNS_PAGE) {
-			char *b = arena_alloc(c->arena, base64_encoded_len(strlen(last)) + 1);
-			base64_encode((const unsigned char *)last, strlen(last), b);
-			call_set(c, "NextToken", json_string(b));
+			call_set(c, "NextToken", json_string(sns_token_out(c, last)));
 			break;
 		}
-		snprintf(last, sizeof last, "%s", db_col_text(st, 0));
+		last = arena_strdup(c->arena, db_col_text(st, 0));
 		json_array_append_new(list, json_pack("{s:s}", "TopicArn", last));
 		n++;
 	}

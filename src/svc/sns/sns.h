@@ -43,6 +43,10 @@ const char *sns_base_url(struct call *c);
 bool sns_arn_parts(const char *arn, char *region, size_t rl, char *account, size_t al);
 /* Validates one Tags list (Key 1-128, Value 0-256); 0 or -1. */
 int sns_check_tags(struct call *c, json_t *tags);
+/* NextToken of SNS lists: the last key listed, base64 (opaque to clients).
+ * token_in: *after gets "" without a token; -1 (InvalidParameter) if bad. */
+const char *sns_token_out(struct call *c, const char *last);
+int sns_token_in(struct call *c, const char *tok, const char **after);
 /* A 1-80 character batch entry id of [A-Za-z0-9_-]. */
 bool sns_batch_id_ok(const char *id);
 

@@ -251,25 +251,39 @@ static const char *message_for(struct fevent *ev, json_t *msg, const char *proto
 	return out;
 }
 
-static bool passes(struct fevent *ev, const struct fsub *s, json_t *msg, const char *text)
+/* The published attributes of msg ({"name": {"Type", "Value"}}) as
+ * name/type/value triples; returns how many (at most SNS_MAX_ATTRS). */
+static int msg_attrs(json_t *msg, const char **names, const char **types, const char **values)
 {
-	(void)ev;
-	if (!s->filter)
-		return true;
-	if (s->body_scope)
-		return match_pattern_test_body(s->filter, text, strlen(text), scratch) == 1;
-	struct match_attr at[SNS_MAX_ATTRS];
-	size_t n = 0;
+	int n = 0;
 	const char *k;
 	json_t *v;
 	json_object_foreach(json_object_get(msg, "a"), k, v)
 	{
+		const char *ty = fget(v, "Type"), *val = fget(v, "Value");
 		if (n == SNS_MAX_ATTRS)
 			break;
-		const char *ty = fget(v, "Type"), *val = fget(v, "Value");
-		at[n++] = (struct match_attr){k, strlen(k), ty ? ty : "", val ? val : "", val ? strlen(val) : 0};
+		if (!ty || !val)
+			continue;
+		names[n] = k;
+		types[n] = ty;
+		values[n++] = val;
 	}
-	return match_pattern_test_attrs(s->filter, at, n, scratch) == 1;
+	return n;
+}
+
+static bool passes(const struct fsub *s, json_t *msg, const char *text)
+{
+	if (!s->filter)
+		return true;
+	if (s->body_scope)
+		return match_pattern_test_body(s->filter, text, strlen(text), scratch) == 1;
+	const char *names[SNS_MAX_ATTRS], *types[SNS_MAX_ATTRS], *values[SNS_MAX_ATTRS];
+	int n = msg_attrs(msg, names, types, values);
+	struct match_attr at[SNS_MAX_ATTRS];
+	for (int i = 0; i < n; i++)
+		at[i] = (struct match_attr){names[i], strlen(names[i]), types[i], values[i], strlen(values[i])};
+	return match_pattern_test_attrs(s->filter, at, (size_t)n, scratch) == 1;
 }
 
 /* The envelope of msg for subscription s (its own UnsubscribeURL). */
@@ -297,28 +311,20 @@ static char *envelope_for(struct fevent *ev, json_t *msg, const struct fsub *s, 
 /* SQS message attributes from the published ones (raw delivery). */
 static int sqs_attrs(struct fevent *ev, json_t *msg, struct queue_attr *out)
 {
-	int n = 0;
-	const char *k;
-	json_t *v;
-	json_object_foreach(json_object_get(msg, "a"), k, v)
-	{
-		if (n == SNS_MAX_ATTRS)
-			break;
-		const char *ty = fget(v, "Type"), *val = fget(v, "Value");
-		if (!ty || !val)
+	const char *names[SNS_MAX_ATTRS], *types[SNS_MAX_ATTRS], *values[SNS_MAX_ATTRS];
+	int n = msg_attrs(msg, names, types, values), k = 0;
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(values[i]);
+		if (strncmp(types[i], "Binary", 6)) {
+			out[k++] = (struct queue_attr){names[i], types[i], values[i], l};
 			continue;
-		if (!strncmp(ty, "Binary", 6)) {
-			size_t l = strlen(val);
-			unsigned char *raw = arena_alloc(&ev->a, l + 4);
-			long rl = base64_decode(val, l, raw);
-			if (rl < 0)
-				continue;
-			out[n++] = (struct queue_attr){k, ty, (const char *)raw, (size_t)rl};
-		} else {
-			out[n++] = (struct queue_attr){k, ty, val, strlen(val)};
 		}
+		unsigned char *raw = arena_alloc(&ev->a, l + 4);
+		long rl = base64_decode(values[i], l, raw);
+		if (rl >= 0)
+			out[k++] = (struct queue_attr){names[i], types[i], (const char *)raw, (size_t)rl};
 	}
-	return n;
+	return k;
 }
 
 /* A failed delivery: to the subscription's dead-letter queue, or dropped. */
@@ -391,7 +397,7 @@ static int deliver(struct fevent *ev, int idx, json_t *msg, const struct fsub *s
 	if (!s->endpoint)
 		return 0;
 	const char *text = message_for(ev, msg, s->protocol);
-	if (!passes(ev, s, msg, text))
+	if (!passes(s, msg, text))
 		return 0;
 	char *env = s->raw ? NULL : envelope_for(ev, msg, s, text);
 	const char *body = s->raw ? text : env;

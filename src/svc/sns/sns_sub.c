@@ -560,16 +560,9 @@ int sns_unsubscribe(struct call *c)
 
 static int list_subs(struct call *c, const char *topic)
 {
-	const char *tok = call_str(c, "NextToken");
-	const char *after = "";
-	if (tok) {
-		size_t n = strlen(tok);
-		unsigned char *raw = arena_alloc(c->arena, n + 4);
-		long l = n < 2000 ? base64_decode(tok, n, raw) : -1;
-		if (l < 0)
-			return call_error(c, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: NextToken");
-		after = arena_strndup(c->arena, (const char *)raw, (size_t)l);
-	}
+	const char *after;
+	if (sns_token_in(c, call_str(c, "NextToken"), &after))
+		return -1;
 	sqlite3_stmt *st = db_prep("SELECT " SUB_COLS " FROM sns_subs WHERE owner = ?1 AND arn > ?2"
 				   " AND (?3 IS NULL OR topic_arn = ?3) AND substr(topic_arn, 13, length(?4)) = ?4"
 				   " ORDER BY arn LIMIT ?5");
@@ -583,9 +576,7 @@ static int list_subs(struct call *c, const char *topic)
 	const char *last = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == SNS_PAGE) {
-			char *b = arena_alloc(c->arena, base64_encoded_len(strlen(last)) + 1);
-			base64_encode((const unsigned char *)last, strlen(last), b);
-			call_set(c, "NextToken", json_string(b));
+			call_set(c, "NextToken", json_string(sns_token_out(c, last)));
 			break;
 		}
 		struct sub s;
