@@ -12,13 +12,22 @@
  *
  * A message's life (who moves it):
  *
- *    send ──► DELAYED ──(visible_at passes)──► VISIBLE ◄────────────┐
- *      └──────────(no delay)─────────────────────┘   │ receive      │ visibility
- *                                                     ▼              │ expires / set 0
- *                                                 IN FLIGHT ─────────┘
- *                                                     │ delete (current handle)
- *   VISIBLE with receives >= max_receives ── receive ─► moved to the DLQ
- *   any state past retention ── sweep / receive ──► gone;  purge / drop ──► gone
+ *    send --> DELAYED --(visible_at passes)--> VISIBLE <--------------+
+ *      +--------(no delay)-------------------------^  |               | visibility expires
+ *                                                     | receive       | or is set to 0
+ *                                                     v               |
+ *                                                 IN FLIGHT ----------+
+ *                                                     | delete (current handle)
+ *                                                     v
+ *                                                   gone
+ *   VISIBLE with receives >= max_receives --receive--> moved to the DLQ
+ *   any state past retention --sweep or receive--> gone;  purge, drop --> gone
+ *
+ * Who performs each transition: send q_insert (queue_send, queue_send_txn);
+ * receive, DLQ move, expiry on receive: queue_writer.c op_recv; visibility
+ * changes op_chvis; delete op_delete; purge op_purge; sweep sweep();
+ * drop queue_drop_txn. DELAYED -> VISIBLE and IN FLIGHT -> VISIBLE are
+ * the clock passing visible_at: no write at all.
  *
  * Invariants:
  *  1. A message row exists iff it was sent (committed) and not yet deleted,
@@ -384,6 +393,9 @@ bool queue_number_ok(const char *s)
 /* ------------------------------------------------------------------ */
 /* preparing and inserting messages                                    */
 
+/* The attributes as stored: {"name": {"DataType", "StringValue" |
+ * "BinaryValue" (base64)}}, keys sorted. Caller frees; NULL without
+ * attributes or when a string value is not UTF-8. */
 static char *attrs_document(const struct queue_attr *a, int n)
 {
 	if (n <= 0)

@@ -8,10 +8,11 @@
  * (delivered, or given up) or hides it until its next retry (the
  * receive count is the attempt number).
  *
- *   queued ──receive──► POST ──2xx──► deleted
- *                         │ 429, 5xx, no answer: retries left ──► hidden for the policy's delay ──┐
- *                         │ other 4xx, or no retries left ──► subscription's DLQ (or dropped) ──► deleted
- *   (receive again after the delay) ◄──────────────────────────────────────────────────────────────┘
+ *   queued --receive--> POST --2xx--> deleted
+ *                         |-- 429, 5xx, no answer, retries left --> hidden for the policy's delay,
+ *                         |                                         then received again
+ *                         '-- other 4xx, or no retries left --> subscription's DLQ (or dropped),
+ *                                                               then deleted
  *
  * The retry policy (healthyRetryPolicy): numNoDelayRetries immediate
  * retries, numMinDelayRetries at minDelayTarget, then backoff retries from

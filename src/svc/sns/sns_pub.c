@@ -26,6 +26,7 @@
 #include "store/db.h"
 #include "store/outbox.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

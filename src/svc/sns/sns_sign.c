@@ -94,6 +94,7 @@ static int write_durably(const char *name, const char *data, size_t len, mode_t 
 	return 0;
 }
 
+/* The file's text (at most 64 KiB), NUL-terminated; caller frees. */
 static char *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -107,6 +108,7 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* obj written as PEM by wr; caller frees. */
 static char *pem_of(int (*wr)(BIO *, void *), void *obj, size_t *len)
 {
 	BIO *b = BIO_new(BIO_s_mem());

@@ -15,6 +15,7 @@
 #include "core/enc.h"
 #include "store/db.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
