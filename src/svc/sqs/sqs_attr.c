@@ -327,7 +327,8 @@ int sqs_attrs_apply(struct call *c, json_t *attrs, json_t *given, bool creating,
 	if (fifo) {
 		const char *scope = json_string_value(json_object_get(attrs, "DeduplicationScope"));
 		const char *limit = json_string_value(json_object_get(attrs, "FifoThroughputLimit"));
-		if (scope && limit && !strcmp(limit, "perMessageGroupId") && strcmp(scope, "messageGroup"))
+		/* An absent scope is the default, "queue". */
+		if (limit && !strcmp(limit, "perMessageGroupId") && (!scope || strcmp(scope, "messageGroup")))
 			return call_error(c, ERR_INVALID_PARAMETER_VALUE,
 					  "The perMessageGroupId value is allowed only when the value for DeduplicationScope "
 					  "is messageGroup.");
