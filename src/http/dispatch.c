@@ -217,6 +217,15 @@ static bool is_streaming_input(const struct model_op *op)
 	return m && ((m->flags & MF_STREAMING) || (m->shape->flags & SHF_STREAMING));
 }
 
+/* An operation AWS also serves unsigned (svc_op.anonymous). */
+static bool anonymous_op(const struct route *rt)
+{
+	if (!rt->svc || !rt->op || !rt->op->implemented)
+		return false;
+	const struct svc_op *sop = svc_handler(rt->svc, rt->op);
+	return sop && sop->anonymous;
+}
+
 #define DRAIN_MAX (64 << 20)
 
 /* After the response: reads and drops what is left of the request body
@@ -393,8 +402,11 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 		}
 		if (ar.signed_req && ar.a.presigned && p == PROTO_REST_XML)
 			ph = "UNSIGNED-PAYLOAD";
-		if (ar.version != 2 && authenticate(&c, req, &ar, req->path, ph, p))
+		if (!ar.signed_req && anonymous_op(&rt)) {
+			c.who = (struct identity){"", "", "", ""};
+		} else if (ar.version != 2 && authenticate(&c, req, &ar, req->path, ph, p)) {
 			goto fail;
+		}
 	} else if (ar.version != 2 && (!ar.signed_req || ar.a.presigned)) {
 		if (authenticate(&c, req, &ar, req->path, ar.signed_req ? "UNSIGNED-PAYLOAD" : NULL, p))
 			goto fail;
