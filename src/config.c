@@ -151,6 +151,7 @@ void config_usage(void)
 	      "  --log-level LEVEL      error|warn|info|debug (info)          NUAGE_LOG_LEVEL\n"
 	      "  --no-access-log        no per-request log line               NUAGE_ACCESS_LOG=0\n"
 	      "  --max-connections N    concurrent connections (1024)         NUAGE_MAX_CONNECTIONS\n"
+	      "  --sns-cert-base URL    SNS SigningCertURL base (the client's) NUAGE_SNS_CERT_BASE\n"
 	      "  --lambda-python PATH   python for python3.x functions        NUAGE_LAMBDA_PYTHON\n"
 	      "  --lambda-node PATH     node for nodejs functions             NUAGE_LAMBDA_NODE\n"
 	      "  --lambda-idle S        stop idle function environments (300) NUAGE_LAMBDA_IDLE\n"
@@ -184,6 +185,16 @@ static int apply(struct config *cfg, const char *key, const char *v)
 		cfg->access_log = strcmp(v, "0") && strcmp(v, "false") && strcmp(v, "off");
 	else if (!strcmp(key, "max-connections"))
 		return parse_int("--max-connections", v, 1, 65536, &cfg->max_connections);
+	else if (!strcmp(key, "sns-cert-base")) {
+		size_t n = strlen(v);
+		if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) || n > 200 || strchr(v, '?')) {
+			fprintf(stderr, "nuage: --sns-cert-base must be an http:// or https:// URL without a query, got '%s'\n", v);
+			return -1;
+		}
+		set_str(&cfg->sns_cert_base, v);
+		while (n > 0 && cfg->sns_cert_base[n - 1] == '/')
+			cfg->sns_cert_base[--n] = 0;
+	}
 	else if (!strcmp(key, "lambda-python"))
 		set_str(&cfg->lambda_python, v);
 	else if (!strcmp(key, "lambda-node"))
@@ -225,7 +236,8 @@ int config_load(struct config *cfg, int argc, char **argv)
 		{"NUAGE_HOST", "host"}, {"NUAGE_PORT", "port"}, {"NUAGE_DATA", "data"}, {"NUAGE_REGION", "region"},
 		{"NUAGE_CREDENTIALS", "credentials"}, {"NUAGE_CREDENTIALS_FILE", "credentials-file"},
 		{"NUAGE_LOG_LEVEL", "log-level"}, {"NUAGE_ACCESS_LOG", "access-log"},
-		{"NUAGE_MAX_CONNECTIONS", "max-connections"}, {"NUAGE_LAMBDA_PYTHON", "lambda-python"},
+		{"NUAGE_MAX_CONNECTIONS", "max-connections"}, {"NUAGE_SNS_CERT_BASE", "sns-cert-base"},
+		{"NUAGE_LAMBDA_PYTHON", "lambda-python"},
 		{"NUAGE_LAMBDA_NODE", "lambda-node"}, {"NUAGE_LAMBDA_IDLE", "lambda-idle"},
 		{"NUAGE_LAMBDA_CONCURRENCY", "lambda-concurrency"}, {"NUAGE_LAMBDA_RETRY_MS", "lambda-retry-ms"},
 	};
@@ -292,6 +304,7 @@ void config_free(struct config *cfg)
 	free(cfg->host);
 	free(cfg->data_dir);
 	free(cfg->region);
+	free(cfg->sns_cert_base);
 	free(cfg->lambda_python);
 	free(cfg->lambda_node);
 	memset(cfg, 0, sizeof *cfg);
