@@ -166,3 +166,43 @@ def test_shutdown_with_an_invocation_in_flight(fresh_nuage, boto, tmp_path):
     assert result, "the invoke never returned"
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_async_destinations_on_sqs_and_sns(fast_retries, boto):
+    """OnFailure to an SQS queue, OnSuccess to an SNS topic (delivered on to a
+    queue), and a dead-letter queue with the original event and its error."""
+    n, lam, logs = fast_retries
+    sqs, sns = boto("sqs", n.endpoint), boto("sns", n.endpoint)
+
+    def queue(name):
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def one(url):
+        msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20, MessageAttributeNames=["All"]).get("Messages", [])
+        assert len(msgs) == 1, msgs
+        return msgs[0]
+    fail_url, fail_arn = queue(fname("failures"))
+    dlq_url, dlq_arn = queue(fname("dlq"))
+    ok_url, ok_arn = queue(fname("successes"))
+    topic = sns.create_topic(Name=fname("done"))["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=ok_arn, Attributes={"RawMessageDelivery": "true"})
+    failing = create_py(lam, "def handler(e, c):\n    raise KeyError('missing')\n",
+                        DeadLetterConfig={"TargetArn": dlq_arn})
+    lam.put_function_event_invoke_config(FunctionName=failing, MaximumRetryAttempts=1,
+                                         DestinationConfig={"OnFailure": {"Destination": fail_arn}})
+    ok = create_py(lam, "def handler(e, c):\n    return e['n'] * 10\n")
+    lam.put_function_event_invoke_config(FunctionName=ok, DestinationConfig={"OnSuccess": {"Destination": topic}})
+    lam.invoke(FunctionName=failing, InvocationType="Event", Payload=b'{"order": 7}')
+    lam.invoke(FunctionName=ok, InvocationType="Event", Payload=b'{"n": 4}')
+
+    rec = json.loads(one(fail_url)["Body"])
+    assert rec["requestContext"]["condition"] == "RetriesExhausted"
+    assert rec["requestContext"]["approximateInvokeCount"] == 2
+    assert rec["requestPayload"] == {"order": 7} and rec["responsePayload"]["errorType"] == "KeyError"
+    dead = one(dlq_url)
+    assert json.loads(dead["Body"]) == {"order": 7}
+    attrs = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
+    assert attrs["ErrorCode"] == "200" and attrs["ErrorMessage"] == "KeyError" and len(attrs["RequestID"]) == 36
+    rec = json.loads(one(ok_url)["Body"])
+    assert rec["requestContext"]["condition"] == "Success" and rec["responsePayload"] == 40
