@@ -22,9 +22,8 @@
  *     in flight when nuage stops simply run again after the restart.
  *  3. Destinations are written with dest_send in the same transaction as
  *     the row's removal, so an SQS/SNS record commits with the outcome:
- *     SQS through the engine's queue (deliver_to_queue), SNS through the
- *     deliverer SNS registers (src/svc/sns/sns_dest.c), Lambda as a queued
- *     Event invocation (deliver_to_lambda).
+ *     SQS and SNS through the deliverers they register (sqs.c, sns_pub.c),
+ *     Lambda as a queued Event invocation (deliver_to_lambda).
  *  4. Nothing is dispatched before the listener is bound (functions must
  *     know where nuage listens) — lambda_async_ready.
  */
@@ -35,7 +34,6 @@
 #include "core/rand.h"
 #include "engine/bus.h"
 #include "engine/dest.h"
-#include "engine/queue.h"
 #include "store/db.h"
 
 #include <pthread.h>
@@ -370,13 +368,14 @@ static void deliver(struct row *r)
 		return;
 	const char *body = r->record ? r->record : "";
 	const char *attrs = r->len ? r->payload : NULL;
-	int rc = dest_send(r->dest, body, strlen(body), attrs, err, sizeof err);
+	struct dest_msg m = {.body = body, .len = strlen(body), .attrs_json = attrs};
+	int rc = dest_send(r->dest, &m, err, sizeof err);
 	if (rc == 0 && delete_row(r->id) == 0) {
 		db_commit();
-		queue_after_commit(); /* wakes receivers of an SQS destination */
+		dest_after_commit(); /* wakes receivers of an SQS destination */
 	} else {
-		queue_after_commit();
 		db_rollback();
+		dest_after_commit();
 		bool expired = now - r->received > DELIVER_MAX_AGE_MS;
 		if (db_begin() == 0) {
 			int x = expired ? delete_row(r->id)
@@ -623,38 +622,10 @@ out:
 	return rc;
 }
 
-/* SQS as a destination: the engine's queue, directly (DESIGN.md: an async
- * invocation uses the queue, not the SQS service). attrs_json {"Name":
- * "value"} become String message attributes (a DLQ's RequestID, ErrorCode,
- * ErrorMessage). */
-static int deliver_to_queue(const char *arn, const char *body, size_t len, const char *attrs_json, char *err, size_t errlen)
+/* Lambda as a destination: the record becomes an Event invocation; the
+ * dispatcher is woken by dest_after_commit once the sender has committed. */
+static int deliver_to_lambda(const char *arn, const struct dest_msg *m, char *err, size_t errlen)
 {
-	struct queue_attr attrs[QUEUE_MAX_ATTRS];
-	int n = 0;
-	json_t *a = attrs_json ? json_loads(attrs_json, 0, NULL) : NULL;
-	const char *k;
-	json_t *v;
-	json_object_foreach(a, k, v) if (json_is_string(v) && n < QUEUE_MAX_ATTRS)
-		attrs[n++] = (struct queue_attr){k, "String", json_string_value(v), json_string_length(v)};
-	struct queue_msg m = {.body = body, .body_len = len, .attrs = attrs, .nattrs = n, .delay_ms = -1};
-	struct queue_sent out;
-	int rc = queue_send_txn(arn, &m, &out);
-	json_decref(a);
-	if (rc == QE_OK && out.err == QE_OK)
-		return 0;
-	if (rc == QE_NO_QUEUE)
-		snprintf(err, errlen, "Queue does not exist: %s", arn);
-	else if (rc == QE_INVALID || out.err == QE_INVALID)
-		snprintf(err, errlen, "FIFO queues cannot receive Lambda destination records: %s", arn);
-	else
-		snprintf(err, errlen, "cannot enqueue into %s (%d)", arn, rc ? rc : out.err);
-	return -1;
-}
-
-/* Lambda as a destination: the record becomes an Event invocation. */
-static int deliver_to_lambda(const char *arn, const char *body, size_t len, const char *attrs, char *err, size_t errlen)
-{
-	(void)attrs;
 	/* arn:aws:lambda:REGION:ACCOUNT:function:NAME[:Q] */
 	char region[32] = "", account[16] = "";
 	if (sscanf(arn, "arn:aws:lambda:%31[^:]:%15[^:]:", region, account) != 2) {
@@ -668,20 +639,21 @@ static int deliver_to_lambda(const char *arn, const char *body, size_t len, cons
 		snprintf(err, errlen, "Function not found: %s", arn);
 		return -1;
 	}
+	if (m->check_only)
+		return 0;
 	char rid[37];
 	uuid4(rid);
-	if (lambda_async_enqueue(account, region, r.name, r.qualifier[0] ? r.qualifier : LAMBDA_LATEST, rid, body, len, NULL)) {
+	if (lambda_async_enqueue(account, region, r.name, r.qualifier[0] ? r.qualifier : LAMBDA_LATEST, rid, m->body, m->len,
+				 NULL)) {
 		snprintf(err, errlen, "cannot queue the invocation");
 		return -1;
 	}
-	lambda_async_kick();
 	return 0;
 }
 
 int lambda_async_start(void)
 {
-	dest_register("lambda", deliver_to_lambda);
-	dest_register("sqs", deliver_to_queue);
+	dest_register("lambda", deliver_to_lambda, lambda_async_kick);
 	bus_subscribe("lambda.invoke", "lambda.invoke", on_bus_invoke, NULL);
 	pthread_mutex_lock(&A.mu);
 	A.stop = false;

@@ -6,7 +6,6 @@
  *                 SQS queues and to the HTTP delivery queue
  *   sns_http.c    HTTP/S deliveries with AWS's retry policy (worker threads)
  *   sns_sign.c    the signing key and certificate, signatures
- *   sns_dest.c    publishing for other parts of nuage (engine/dest.h)
  * Not used outside src/svc/sns. */
 #ifndef NUAGE_SVC_SNS_H
 #define NUAGE_SVC_SNS_H
@@ -68,13 +67,12 @@ int sns_check_delivery_policy(struct call *c, const char *json, bool topic);
  * topic's default, else AWS's (3 retries, 20 s apart). New reference. */
 json_t *sns_effective_retry_policy(json_t *sub_attrs, json_t *topic_attrs);
 
-/* --- destinations for the rest of nuage (sns_dest.c, engine/dest.h) --- */
-struct config;
-void sns_dest_register(const struct config *cfg);
-
 /* --- publishing (sns_pub.c) --- */
 int sns_publish(struct call *c);
 int sns_publish_batch(struct call *c);
+/* Lets other services publish to topics (engine/dest.h); SNS envelopes of
+ * such messages link to http://localhost:port. */
+void sns_dest_register(int port);
 
 /* --- fan-out (sns_fanout.c), on the bus thread --- */
 int sns_fanout(int64_t id, const char *topic, const char *payload, void *arg);
