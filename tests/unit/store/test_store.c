@@ -61,6 +61,26 @@ TEST(store_transactions_roll_back)
 	db_close();
 }
 
+/* One connection serves every service, so it caches more statements than
+ * any one service has (the cache used to hold 128 and aborted when full). */
+TEST(store_statement_cache_holds_every_statement)
+{
+	enum { N = 400 };
+	static char sql[N][64];
+	CHECK(open_with(&set1) == 0);
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < N; i++) {
+			if (!round)
+				snprintf(sql[i], sizeof sql[i], "SELECT %d + count(*) FROM t", i);
+			sqlite3_stmt *st = db_prep(sql[i]);
+			CHECK(sqlite3_step(st) == SQLITE_ROW);
+			CHECK_INT(sqlite3_column_int(st, 0), i);
+			db_done(st);
+		}
+	db_release();
+	db_close();
+}
+
 static bool file_exists(const char *rel)
 {
 	char p[1024];
