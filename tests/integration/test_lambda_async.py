@@ -206,3 +206,59 @@ def test_async_destinations_on_sqs_and_sns(fast_retries, boto):
     assert attrs["ErrorCode"] == "200" and attrs["ErrorMessage"] == "KeyError" and len(attrs["RequestID"]) == 36
     rec = json.loads(one(ok_url)["Body"])
     assert rec["requestContext"]["condition"] == "Success" and rec["responsePayload"] == 40
+
+
+def test_s3_event_notifications_invoke_a_function(fresh_nuage, boto):
+    """A bucket's LambdaFunctionConfigurations: saving checks the function
+    exists; a PUT and a DELETE each run it once, asynchronously, with S3's
+    record as the event."""
+    n = fresh_nuage().start()
+    lam, logs, s3 = boto("lambda", n.endpoint), boto("logs", n.endpoint), boto("s3", n.endpoint)
+    sink = create_py(lam, SINK)
+    arn = lam.get_function(FunctionName=sink)["Configuration"]["FunctionArn"]
+    bucket = fname("uploads")
+    s3.create_bucket(Bucket=bucket)
+    with pytest.raises(s3.exceptions.ClientError) as e:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn + "-missing", "Events": ["s3:ObjectCreated:*"]}]})
+    assert e.value.response["Error"]["Code"] == "InvalidArgument"
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"Id": "csv", "LambdaFunctionArn": arn,
+                                          "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+                                          "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".csv"}]}}}]})
+    s3.put_object(Bucket=bucket, Key="in/a b.csv", Body=b"x,y\n")
+    s3.put_object(Bucket=bucket, Key="in/skip.txt", Body=b"no")
+    s3.delete_object(Bucket=bucket, Key="in/a b.csv")
+    recs = [r["Records"][0] for r in records(logs, sink, 2)]
+    assert sorted(r["eventName"] for r in recs) == ["ObjectCreated:Put", "ObjectRemoved:Delete"]
+    for r in recs:
+        assert r["eventSource"] == "aws:s3" and r["s3"]["configurationId"] == "csv"
+        assert r["s3"]["bucket"]["name"] == bucket and r["s3"]["object"]["key"] == "in/a+b.csv"
+    time.sleep(1)
+    assert len(records(logs, sink, 2)) == 2
+
+
+def test_sns_lambda_subscription_invokes_the_function(fresh_nuage, boto):
+    """Protocol lambda: every published message runs the function once with
+    Lambda's SNS event; filter policies apply."""
+    n = fresh_nuage().start()
+    lam, logs, sns = boto("lambda", n.endpoint), boto("logs", n.endpoint), boto("sns", n.endpoint)
+    sink = create_py(lam, SINK)
+    arn = lam.get_function(FunctionName=sink)["Configuration"]["FunctionArn"]
+    topic = sns.create_topic(Name=fname("orders"))["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn, ReturnSubscriptionArn=True,
+                        Attributes={"FilterPolicy": json.dumps({"kind": ["paid"]})})["SubscriptionArn"]
+    sns.publish(TopicArn=topic, Message="order 1 paid", Subject="paid",
+                MessageAttributes={"kind": {"DataType": "String", "StringValue": "paid"}})
+    sns.publish(TopicArn=topic, Message="order 2 open",
+                MessageAttributes={"kind": {"DataType": "String", "StringValue": "open"}})
+    (ev,) = records(logs, sink, 1)
+    rec = ev["Records"][0]
+    assert rec["EventSource"] == "aws:sns" and rec["EventSubscriptionArn"] == sub
+    msg = rec["Sns"]
+    assert msg["Type"] == "Notification" and msg["TopicArn"] == topic
+    assert msg["Message"] == "order 1 paid" and msg["Subject"] == "paid"
+    assert msg["MessageAttributes"] == {"kind": {"Type": "String", "Value": "paid"}}
+    assert msg["SigningCertUrl"].startswith("http") and "Unsubscribe" in msg["UnsubscribeUrl"]
+    time.sleep(1)
+    assert len(records(logs, sink, 1)) == 1

@@ -644,7 +644,7 @@ static int deliver_to_lambda(const char *arn, const struct dest_msg *m, char *er
 	char rid[37];
 	uuid4(rid);
 	if (lambda_async_enqueue(account, region, r.name, r.qualifier[0] ? r.qualifier : LAMBDA_LATEST, rid, m->body, m->len,
-				 NULL)) {
+				 m->dedup_key)) {
 		snprintf(err, errlen, "cannot queue the invocation");
 		return -1;
 	}
