@@ -236,6 +236,73 @@ static const struct model_shape s_TagKeyList;
 static const struct model_shape s_UntagResourceRequest;
 static const struct model_shape s_ListTagsRequest;
 static const struct model_shape s_ListTagsResponse;
+static const struct model_shape s_Enabled;
+static const struct model_shape s_BatchSize;
+static const struct model_shape s_Pattern;
+static const struct model_shape s_Filter;
+static const struct model_shape s_FilterList;
+static const struct model_shape s_FilterCriteria;
+static const struct model_shape s_MaximumBatchingWindowInSeconds;
+static const struct model_shape s_ParallelizationFactor;
+static const struct model_shape s_EventSourcePosition;
+static const struct model_shape s_MaximumRecordAgeInSeconds;
+static const struct model_shape s_BisectBatchOnFunctionError;
+static const struct model_shape s_MaximumRetryAttemptsEventSourceMapping;
+static const struct model_shape s_TumblingWindowInSeconds;
+static const struct model_shape s_Topic;
+static const struct model_shape s_Topics;
+static const struct model_shape s_Queue;
+static const struct model_shape s_Queues;
+static const struct model_shape s_SourceAccessType;
+static const struct model_shape s_URI;
+static const struct model_shape s_SourceAccessConfiguration;
+static const struct model_shape s_SourceAccessConfigurations;
+static const struct model_shape s_EndPointType;
+static const struct model_shape s_Endpoint;
+static const struct model_shape s_EndpointLists;
+static const struct model_shape s_Endpoints;
+static const struct model_shape s_SelfManagedEventSource;
+static const struct model_shape s_FunctionResponseType;
+static const struct model_shape s_FunctionResponseTypeList;
+static const struct model_shape s_SchemaRegistryUri;
+static const struct model_shape s_SchemaRegistryEventRecordFormat;
+static const struct model_shape s_KafkaSchemaRegistryAuthType;
+static const struct model_shape s_KafkaSchemaRegistryAccessConfig;
+static const struct model_shape s_KafkaSchemaRegistryAccessConfigList;
+static const struct model_shape s_KafkaSchemaValidationAttribute;
+static const struct model_shape s_KafkaSchemaValidationConfig;
+static const struct model_shape s_KafkaSchemaValidationConfigList;
+static const struct model_shape s_KafkaSchemaRegistryConfig;
+static const struct model_shape s_AmazonManagedKafkaEventSourceConfig;
+static const struct model_shape s_SelfManagedKafkaEventSourceConfig;
+static const struct model_shape s_MaximumConcurrency;
+static const struct model_shape s_ScalingConfig;
+static const struct model_shape s_DatabaseName;
+static const struct model_shape s_CollectionName;
+static const struct model_shape s_FullDocument;
+static const struct model_shape s_DocumentDBEventSourceConfig;
+static const struct model_shape s_EventSourceMappingMetric;
+static const struct model_shape s_EventSourceMappingMetricList;
+static const struct model_shape s_EventSourceMappingMetricsConfig;
+static const struct model_shape s_EventSourceMappingSystemLogLevel;
+static const struct model_shape s_EventSourceMappingLoggingConfig;
+static const struct model_shape s_MinimumNumberOfPollers;
+static const struct model_shape s_MaximumNumberOfPollers;
+static const struct model_shape s_ProvisionedPollerGroupName;
+static const struct model_shape s_ProvisionedPollerConfig;
+static const struct model_shape s_CreateEventSourceMappingRequest;
+static const struct model_shape s_FilterCriteriaErrorCode;
+static const struct model_shape s_FilterCriteriaErrorMessage;
+static const struct model_shape s_FilterCriteriaError;
+static const struct model_shape s_EventSourceMappingArn;
+static const struct model_shape s_EventSourceMappingConfiguration;
+static const struct model_shape s_GetEventSourceMappingRequest;
+static const struct model_shape s_ListEventSourceMappingsRequest;
+static const struct model_shape s_EventSourceMappingsList;
+static const struct model_shape s_ListEventSourceMappingsResponse;
+static const struct model_shape s_UpdateEventSourceMappingRequest;
+static const struct model_shape s_ResourceInUseException;
+static const struct model_shape s_DeleteEventSourceMappingRequest;
 
 static const struct model_shape s_FunctionName = {"FunctionName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 140LL, 0, NULL, NULL, NULL, NULL, 0};
 static const char *const e_Runtime[] = {"nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10", "ruby4.0"};
@@ -1172,16 +1239,296 @@ static const struct model_member m_ListTagsResponse[] = {
 	{"Tags", NULL, NULL, &s_Tags, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
 static const struct model_shape s_ListTagsResponse = {"ListTagsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Enabled = {"Enabled", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BatchSize = {"BatchSize", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Pattern = {"Pattern", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 4096LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_Filter[] = {
+	{"Pattern", NULL, NULL, &s_Pattern, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_Filter = {"Filter", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_Filter, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_FilterList[] = {
+	{"member", NULL, NULL, &s_Filter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FilterList = {"FilterList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_FilterList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_FilterCriteria[] = {
+	{"Filters", NULL, NULL, &s_FilterList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FilterCriteria = {"FilterCriteria", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_FilterCriteria, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaximumBatchingWindowInSeconds = {"MaximumBatchingWindowInSeconds", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 300LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ParallelizationFactor = {"ParallelizationFactor", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_EventSourcePosition[] = {"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"};
+static const struct model_shape s_EventSourcePosition = {"EventSourcePosition", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_EventSourcePosition, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaximumRecordAgeInSeconds = {"MaximumRecordAgeInSeconds", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, -1LL, 604800LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_BisectBatchOnFunctionError = {"BisectBatchOnFunctionError", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaximumRetryAttemptsEventSourceMapping = {"MaximumRetryAttemptsEventSourceMapping", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, -1LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TumblingWindowInSeconds = {"TumblingWindowInSeconds", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 900LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Topic = {"Topic", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 249LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_Topics[] = {
+	{"member", NULL, NULL, &s_Topic, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_Topics = {"Topics", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_Topics, NULL, 1LL, 1LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Queue = {"Queue", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 1000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_Queues[] = {
+	{"member", NULL, NULL, &s_Queue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_Queues = {"Queues", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_Queues, NULL, 1LL, 1LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_SourceAccessType[] = {"BASIC_AUTH", "VPC_SUBNET", "VPC_SECURITY_GROUP", "SASL_SCRAM_512_AUTH", "SASL_SCRAM_256_AUTH", "VIRTUAL_HOST", "CLIENT_CERTIFICATE_TLS_AUTH", "SERVER_ROOT_CA_CERTIFICATE"};
+static const struct model_shape s_SourceAccessType = {"SourceAccessType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 8, e_SourceAccessType, NULL, NULL, NULL, 0};
+static const struct model_shape s_URI = {"URI", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 200LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_SourceAccessConfiguration[] = {
+	{"Type", NULL, NULL, &s_SourceAccessType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"URI", NULL, NULL, &s_URI, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_SourceAccessConfiguration = {"SourceAccessConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_SourceAccessConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_SourceAccessConfigurations[] = {
+	{"member", NULL, NULL, &s_SourceAccessConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_SourceAccessConfigurations = {"SourceAccessConfigurations", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_SourceAccessConfigurations, NULL, 0LL, 22LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_EndPointType[] = {"KAFKA_BOOTSTRAP_SERVERS"};
+static const struct model_shape s_EndPointType = {"EndPointType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_EndPointType, NULL, NULL, NULL, 0};
+static const struct model_shape s_Endpoint = {"Endpoint", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 300LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_EndpointLists[] = {
+	{"member", NULL, NULL, &s_Endpoint, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_EndpointLists = {"EndpointLists", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_EndpointLists, NULL, 1LL, 10LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_Endpoints[] = {
+	{"key", NULL, NULL, &s_EndPointType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"value", NULL, NULL, &s_EndpointLists, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_Endpoints = {"Endpoints", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_Endpoints, NULL, 1LL, 2LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_SelfManagedEventSource[] = {
+	{"Endpoints", NULL, NULL, &s_Endpoints, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_SelfManagedEventSource = {"SelfManagedEventSource", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_SelfManagedEventSource, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_FunctionResponseType[] = {"ReportBatchItemFailures"};
+static const struct model_shape s_FunctionResponseType = {"FunctionResponseType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 1, e_FunctionResponseType, NULL, NULL, NULL, 0};
+static const struct model_member m_FunctionResponseTypeList[] = {
+	{"member", NULL, NULL, &s_FunctionResponseType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FunctionResponseTypeList = {"FunctionResponseTypeList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_FunctionResponseTypeList, NULL, 0LL, 1LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SchemaRegistryUri = {"SchemaRegistryUri", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_SchemaRegistryEventRecordFormat[] = {"JSON", "SOURCE"};
+static const struct model_shape s_SchemaRegistryEventRecordFormat = {"SchemaRegistryEventRecordFormat", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_SchemaRegistryEventRecordFormat, NULL, NULL, NULL, 0};
+static const char *const e_KafkaSchemaRegistryAuthType[] = {"BASIC_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH", "SERVER_ROOT_CA_CERTIFICATE"};
+static const struct model_shape s_KafkaSchemaRegistryAuthType = {"KafkaSchemaRegistryAuthType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_KafkaSchemaRegistryAuthType, NULL, NULL, NULL, 0};
+static const struct model_member m_KafkaSchemaRegistryAccessConfig[] = {
+	{"Type", NULL, NULL, &s_KafkaSchemaRegistryAuthType, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"URI", NULL, NULL, &s_Arn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_KafkaSchemaRegistryAccessConfig = {"KafkaSchemaRegistryAccessConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_KafkaSchemaRegistryAccessConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_KafkaSchemaRegistryAccessConfigList[] = {
+	{"member", NULL, NULL, &s_KafkaSchemaRegistryAccessConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_KafkaSchemaRegistryAccessConfigList = {"KafkaSchemaRegistryAccessConfigList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_KafkaSchemaRegistryAccessConfigList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_KafkaSchemaValidationAttribute[] = {"KEY", "VALUE"};
+static const struct model_shape s_KafkaSchemaValidationAttribute = {"KafkaSchemaValidationAttribute", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_KafkaSchemaValidationAttribute, NULL, NULL, NULL, 0};
+static const struct model_member m_KafkaSchemaValidationConfig[] = {
+	{"Attribute", NULL, NULL, &s_KafkaSchemaValidationAttribute, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_KafkaSchemaValidationConfig = {"KafkaSchemaValidationConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_KafkaSchemaValidationConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_KafkaSchemaValidationConfigList[] = {
+	{"member", NULL, NULL, &s_KafkaSchemaValidationConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_KafkaSchemaValidationConfigList = {"KafkaSchemaValidationConfigList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_KafkaSchemaValidationConfigList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_KafkaSchemaRegistryConfig[] = {
+	{"SchemaRegistryURI", NULL, NULL, &s_SchemaRegistryUri, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"EventRecordFormat", NULL, NULL, &s_SchemaRegistryEventRecordFormat, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"AccessConfigs", NULL, NULL, &s_KafkaSchemaRegistryAccessConfigList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SchemaValidationConfigs", NULL, NULL, &s_KafkaSchemaValidationConfigList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_KafkaSchemaRegistryConfig = {"KafkaSchemaRegistryConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_KafkaSchemaRegistryConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_AmazonManagedKafkaEventSourceConfig[] = {
+	{"ConsumerGroupId", NULL, NULL, &s_URI, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SchemaRegistryConfig", NULL, NULL, &s_KafkaSchemaRegistryConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_AmazonManagedKafkaEventSourceConfig = {"AmazonManagedKafkaEventSourceConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_AmazonManagedKafkaEventSourceConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_SelfManagedKafkaEventSourceConfig[] = {
+	{"ConsumerGroupId", NULL, NULL, &s_URI, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SchemaRegistryConfig", NULL, NULL, &s_KafkaSchemaRegistryConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_SelfManagedKafkaEventSourceConfig = {"SelfManagedKafkaEventSourceConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_SelfManagedKafkaEventSourceConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaximumConcurrency = {"MaximumConcurrency", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 2LL, 1000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_ScalingConfig[] = {
+	{"MaximumConcurrency", NULL, NULL, &s_MaximumConcurrency, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_ScalingConfig = {"ScalingConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ScalingConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_DatabaseName = {"DatabaseName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 63LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_CollectionName = {"CollectionName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 57LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_FullDocument[] = {"UpdateLookup", "Default"};
+static const struct model_shape s_FullDocument = {"FullDocument", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_FullDocument, NULL, NULL, NULL, 0};
+static const struct model_member m_DocumentDBEventSourceConfig[] = {
+	{"DatabaseName", NULL, NULL, &s_DatabaseName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"CollectionName", NULL, NULL, &s_CollectionName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FullDocument", NULL, NULL, &s_FullDocument, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_DocumentDBEventSourceConfig = {"DocumentDBEventSourceConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_DocumentDBEventSourceConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_EventSourceMappingMetric[] = {"EventCount", "ErrorCount", "KafkaMetrics"};
+static const struct model_shape s_EventSourceMappingMetric = {"EventSourceMappingMetric", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_EventSourceMappingMetric, NULL, NULL, NULL, 0};
+static const struct model_member m_EventSourceMappingMetricList[] = {
+	{"member", NULL, NULL, &s_EventSourceMappingMetric, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_EventSourceMappingMetricList = {"EventSourceMappingMetricList", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_EventSourceMappingMetricList, NULL, 0LL, 3LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_EventSourceMappingMetricsConfig[] = {
+	{"Metrics", NULL, NULL, &s_EventSourceMappingMetricList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_EventSourceMappingMetricsConfig = {"EventSourceMappingMetricsConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_EventSourceMappingMetricsConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_EventSourceMappingSystemLogLevel[] = {"DEBUG", "INFO", "WARN"};
+static const struct model_shape s_EventSourceMappingSystemLogLevel = {"EventSourceMappingSystemLogLevel", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 3, e_EventSourceMappingSystemLogLevel, NULL, NULL, NULL, 0};
+static const struct model_member m_EventSourceMappingLoggingConfig[] = {
+	{"SystemLogLevel", NULL, NULL, &s_EventSourceMappingSystemLogLevel, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_EventSourceMappingLoggingConfig = {"EventSourceMappingLoggingConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_EventSourceMappingLoggingConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MinimumNumberOfPollers = {"MinimumNumberOfPollers", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 200LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_MaximumNumberOfPollers = {"MaximumNumberOfPollers", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 2000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_ProvisionedPollerGroupName = {"ProvisionedPollerGroupName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 128LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_ProvisionedPollerConfig[] = {
+	{"MinimumPollers", NULL, NULL, &s_MinimumNumberOfPollers, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumPollers", NULL, NULL, &s_MaximumNumberOfPollers, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"PollerGroupName", NULL, NULL, &s_ProvisionedPollerGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_ProvisionedPollerConfig = {"ProvisionedPollerConfig", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_ProvisionedPollerConfig, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_CreateEventSourceMappingRequest[] = {
+	{"EventSourceArn", NULL, NULL, &s_Arn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FunctionName", NULL, NULL, &s_NamespacedFunctionName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"Enabled", NULL, NULL, &s_Enabled, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"BatchSize", NULL, NULL, &s_BatchSize, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FilterCriteria", NULL, NULL, &s_FilterCriteria, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumBatchingWindowInSeconds", NULL, NULL, &s_MaximumBatchingWindowInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ParallelizationFactor", NULL, NULL, &s_ParallelizationFactor, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"StartingPosition", NULL, NULL, &s_EventSourcePosition, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"StartingPositionTimestamp", NULL, NULL, &s_Date, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"DestinationConfig", NULL, NULL, &s_DestinationConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumRecordAgeInSeconds", NULL, NULL, &s_MaximumRecordAgeInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"BisectBatchOnFunctionError", NULL, NULL, &s_BisectBatchOnFunctionError, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumRetryAttempts", NULL, NULL, &s_MaximumRetryAttemptsEventSourceMapping, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Tags", NULL, NULL, &s_Tags, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"TumblingWindowInSeconds", NULL, NULL, &s_TumblingWindowInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Topics", NULL, NULL, &s_Topics, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Queues", NULL, NULL, &s_Queues, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SourceAccessConfigurations", NULL, NULL, &s_SourceAccessConfigurations, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SelfManagedEventSource", NULL, NULL, &s_SelfManagedEventSource, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FunctionResponseTypes", NULL, NULL, &s_FunctionResponseTypeList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"AmazonManagedKafkaEventSourceConfig", NULL, NULL, &s_AmazonManagedKafkaEventSourceConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SelfManagedKafkaEventSourceConfig", NULL, NULL, &s_SelfManagedKafkaEventSourceConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ScalingConfig", NULL, NULL, &s_ScalingConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"DocumentDBEventSourceConfig", NULL, NULL, &s_DocumentDBEventSourceConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"KMSKeyArn", NULL, NULL, &s_KMSKeyArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MetricsConfig", NULL, NULL, &s_EventSourceMappingMetricsConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"LoggingConfig", NULL, NULL, &s_EventSourceMappingLoggingConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ProvisionedPollerConfig", NULL, NULL, &s_ProvisionedPollerConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_CreateEventSourceMappingRequest = {"CreateEventSourceMappingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 28, m_CreateEventSourceMappingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilterCriteriaErrorCode = {"FilterCriteriaErrorCode", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 10LL, 50LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilterCriteriaErrorMessage = {"FilterCriteriaErrorMessage", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 10LL, 2048LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_FilterCriteriaError[] = {
+	{"ErrorCode", NULL, NULL, &s_FilterCriteriaErrorCode, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Message", NULL, NULL, &s_FilterCriteriaErrorMessage, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FilterCriteriaError = {"FilterCriteriaError", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_FilterCriteriaError, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EventSourceMappingArn = {"EventSourceMappingArn", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 85LL, 120LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_EventSourceMappingConfiguration[] = {
+	{"UUID", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"StartingPosition", NULL, NULL, &s_EventSourcePosition, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"StartingPositionTimestamp", NULL, NULL, &s_Date, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"BatchSize", NULL, NULL, &s_BatchSize, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumBatchingWindowInSeconds", NULL, NULL, &s_MaximumBatchingWindowInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ParallelizationFactor", NULL, NULL, &s_ParallelizationFactor, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"EventSourceArn", NULL, NULL, &s_Arn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FilterCriteria", NULL, NULL, &s_FilterCriteria, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FunctionArn", NULL, NULL, &s_FunctionArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"LastModified", NULL, NULL, &s_Date, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"LastProcessingResult", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"State", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"StateTransitionReason", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"DestinationConfig", NULL, NULL, &s_DestinationConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Topics", NULL, NULL, &s_Topics, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Queues", NULL, NULL, &s_Queues, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SourceAccessConfigurations", NULL, NULL, &s_SourceAccessConfigurations, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SelfManagedEventSource", NULL, NULL, &s_SelfManagedEventSource, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumRecordAgeInSeconds", NULL, NULL, &s_MaximumRecordAgeInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"BisectBatchOnFunctionError", NULL, NULL, &s_BisectBatchOnFunctionError, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumRetryAttempts", NULL, NULL, &s_MaximumRetryAttemptsEventSourceMapping, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"TumblingWindowInSeconds", NULL, NULL, &s_TumblingWindowInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FunctionResponseTypes", NULL, NULL, &s_FunctionResponseTypeList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"AmazonManagedKafkaEventSourceConfig", NULL, NULL, &s_AmazonManagedKafkaEventSourceConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SelfManagedKafkaEventSourceConfig", NULL, NULL, &s_SelfManagedKafkaEventSourceConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ScalingConfig", NULL, NULL, &s_ScalingConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"DocumentDBEventSourceConfig", NULL, NULL, &s_DocumentDBEventSourceConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"KMSKeyArn", NULL, NULL, &s_KMSKeyArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FilterCriteriaError", NULL, NULL, &s_FilterCriteriaError, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"EventSourceMappingArn", NULL, NULL, &s_EventSourceMappingArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MetricsConfig", NULL, NULL, &s_EventSourceMappingMetricsConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"LoggingConfig", NULL, NULL, &s_EventSourceMappingLoggingConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ProvisionedPollerConfig", NULL, NULL, &s_ProvisionedPollerConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_EventSourceMappingConfiguration = {"EventSourceMappingConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 33, m_EventSourceMappingConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_GetEventSourceMappingRequest[] = {
+	{"UUID", "UUID", NULL, &s_String, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_GetEventSourceMappingRequest = {"GetEventSourceMappingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_GetEventSourceMappingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_ListEventSourceMappingsRequest[] = {
+	{"EventSourceArn", "EventSourceArn", NULL, &s_Arn, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FunctionName", "FunctionName", NULL, &s_NamespacedFunctionName, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Marker", "Marker", NULL, &s_String, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaxItems", "MaxItems", NULL, &s_MaxListItems, LOC_QUERY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_ListEventSourceMappingsRequest = {"ListEventSourceMappingsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_ListEventSourceMappingsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_EventSourceMappingsList[] = {
+	{"member", NULL, NULL, &s_EventSourceMappingConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_EventSourceMappingsList = {"EventSourceMappingsList", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_EventSourceMappingsList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_ListEventSourceMappingsResponse[] = {
+	{"NextMarker", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"EventSourceMappings", NULL, NULL, &s_EventSourceMappingsList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_ListEventSourceMappingsResponse = {"ListEventSourceMappingsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_ListEventSourceMappingsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_UpdateEventSourceMappingRequest[] = {
+	{"UUID", "UUID", NULL, &s_String, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"FunctionName", NULL, NULL, &s_NamespacedFunctionName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Enabled", NULL, NULL, &s_Enabled, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"BatchSize", NULL, NULL, &s_BatchSize, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FilterCriteria", NULL, NULL, &s_FilterCriteria, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumBatchingWindowInSeconds", NULL, NULL, &s_MaximumBatchingWindowInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"DestinationConfig", NULL, NULL, &s_DestinationConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumRecordAgeInSeconds", NULL, NULL, &s_MaximumRecordAgeInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"BisectBatchOnFunctionError", NULL, NULL, &s_BisectBatchOnFunctionError, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MaximumRetryAttempts", NULL, NULL, &s_MaximumRetryAttemptsEventSourceMapping, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ParallelizationFactor", NULL, NULL, &s_ParallelizationFactor, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SourceAccessConfigurations", NULL, NULL, &s_SourceAccessConfigurations, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"TumblingWindowInSeconds", NULL, NULL, &s_TumblingWindowInSeconds, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"FunctionResponseTypes", NULL, NULL, &s_FunctionResponseTypeList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ScalingConfig", NULL, NULL, &s_ScalingConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"AmazonManagedKafkaEventSourceConfig", NULL, NULL, &s_AmazonManagedKafkaEventSourceConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"SelfManagedKafkaEventSourceConfig", NULL, NULL, &s_SelfManagedKafkaEventSourceConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"DocumentDBEventSourceConfig", NULL, NULL, &s_DocumentDBEventSourceConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"KMSKeyArn", NULL, NULL, &s_KMSKeyArn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"MetricsConfig", NULL, NULL, &s_EventSourceMappingMetricsConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"LoggingConfig", NULL, NULL, &s_EventSourceMappingLoggingConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ProvisionedPollerConfig", NULL, NULL, &s_ProvisionedPollerConfig, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_UpdateEventSourceMappingRequest = {"UpdateEventSourceMappingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 22, m_UpdateEventSourceMappingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_ResourceInUseException[] = {
+	{"Type", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Message", NULL, NULL, &s_String, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_ResourceInUseException = {"ResourceInUseException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 2, m_ResourceInUseException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "ResourceInUseException", 400};
+static const struct model_member m_DeleteEventSourceMappingRequest[] = {
+	{"UUID", "UUID", NULL, &s_String, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_DeleteEventSourceMappingRequest = {"DeleteEventSourceMappingRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_DeleteEventSourceMappingRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 
 static const struct model_shape *const err_AddPermission[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_PolicyLengthExceededException, &s_ResourceNotFoundException, &s_PreconditionFailedException};
 static const struct model_shape *const err_CreateAlias[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
+static const struct model_shape *const err_CreateEventSourceMapping[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_CreateFunction[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_InvalidCodeSignatureException, &s_ResourceNotFoundException, &s_CodeVerificationFailedException, &s_CodeSigningConfigNotFoundException, &s_CodeStorageExceededException, &s_FunctionVersionsPerCapacityProviderLimitExceededException};
 static const struct model_shape *const err_DeleteAlias[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException};
+static const struct model_shape *const err_DeleteEventSourceMapping[] = {&s_InvalidParameterValueException, &s_ResourceInUseException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_DeleteFunction[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_DeleteFunctionConcurrency[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_DeleteFunctionEventInvokeConfig[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_GetAccountSettings[] = {&s_ServiceException, &s_TooManyRequestsException};
 static const struct model_shape *const err_GetAlias[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
+static const struct model_shape *const err_GetEventSourceMapping[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_GetFunction[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_GetFunctionConcurrency[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_GetFunctionConfiguration[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
@@ -1190,6 +1537,7 @@ static const struct model_shape *const err_GetPolicy[] = {&s_InvalidParameterVal
 static const struct model_shape *const err_Invoke[] = {&s_ResourceNotReadyException, &s_InvalidSecurityGroupIDException, &s_SnapStartTimeoutException, &s_TooManyRequestsException, &s_EC2ThrottledException, &s_EFSMountConnectivityException, &s_SubnetIPAddressLimitReachedException, &s_KMSAccessDeniedException, &s_RequestTooLargeException, &s_KMSDisabledException, &s_UnsupportedMediaTypeException, &s_S3FilesMountConnectivityException, &s_SerializedRequestEntityTooLargeException, &s_InvalidRuntimeException, &s_NoPublishedVersionException, &s_EC2UnexpectedException, &s_InvalidSubnetIDException, &s_KMSNotFoundException, &s_InvalidParameterValueException, &s_EC2AccessDeniedException, &s_EFSIOException, &s_KMSInvalidStateException, &s_ResourceConflictException, &s_ENILimitReachedException, &s_SnapStartNotReadyException, &s_ServiceException, &s_SnapStartException, &s_RecursiveInvocationException, &s_S3FilesMountFailureException, &s_EFSMountTimeoutException, &s_S3FilesMountTimeoutException, &s_ResourceNotFoundException, &s_InvalidRequestContentException, &s_DurableExecutionAlreadyStartedException, &s_InvalidZipFileException, &s_EFSMountFailureException};
 static const struct model_shape *const err_InvokeAsync[] = {&s_InvalidRuntimeException, &s_ResourceConflictException, &s_ServiceException, &s_ResourceNotFoundException, &s_InvalidRequestContentException};
 static const struct model_shape *const err_ListAliases[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
+static const struct model_shape *const err_ListEventSourceMappings[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_ListFunctionEventInvokeConfigs[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_ListFunctions[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException};
 static const struct model_shape *const err_ListTags[] = {&s_InvalidParameterValueException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
@@ -1201,6 +1549,7 @@ static const struct model_shape *const err_RemovePermission[] = {&s_InvalidParam
 static const struct model_shape *const err_TagResource[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_UntagResource[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_UpdateAlias[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException, &s_PreconditionFailedException};
+static const struct model_shape *const err_UpdateEventSourceMapping[] = {&s_InvalidParameterValueException, &s_ResourceInUseException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
 static const struct model_shape *const err_UpdateFunctionCode[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_InvalidCodeSignatureException, &s_ResourceNotFoundException, &s_CodeVerificationFailedException, &s_CodeSigningConfigNotFoundException, &s_CodeStorageExceededException, &s_PreconditionFailedException};
 static const struct model_shape *const err_UpdateFunctionConfiguration[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_InvalidCodeSignatureException, &s_ResourceNotFoundException, &s_CodeVerificationFailedException, &s_CodeSigningConfigNotFoundException, &s_PreconditionFailedException};
 static const struct model_shape *const err_UpdateFunctionEventInvokeConfig[] = {&s_InvalidParameterValueException, &s_ResourceConflictException, &s_ServiceException, &s_TooManyRequestsException, &s_ResourceNotFoundException};
@@ -1212,13 +1561,13 @@ static const struct model_op ops[] = {
 	{"CreateAlias", "POST", "/2015-03-31/functions/{FunctionName}/aliases", 201, &s_CreateAliasRequest, &s_AliasConfiguration, NULL, NULL, NULL, 5, err_CreateAlias, 0, true, NULL},
 	{"CreateCapacityProvider", "POST", "/2025-11-30/capacity-providers", 202, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"CreateCodeSigningConfig", "POST", "/2020-04-22/code-signing-configs", 201, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
-	{"CreateEventSourceMapping", "POST", "/2015-03-31/event-source-mappings", 202, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"CreateEventSourceMapping", "POST", "/2015-03-31/event-source-mappings", 202, &s_CreateEventSourceMappingRequest, &s_EventSourceMappingConfiguration, NULL, NULL, NULL, 5, err_CreateEventSourceMapping, 0, true, NULL},
 	{"CreateFunction", "POST", "/2015-03-31/functions", 201, &s_CreateFunctionRequest, &s_FunctionConfiguration, NULL, NULL, NULL, 10, err_CreateFunction, 0, true, NULL},
 	{"CreateFunctionUrlConfig", "POST", "/2021-10-31/functions/{FunctionName}/url", 201, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DeleteAlias", "DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", 204, &s_DeleteAliasRequest, NULL, NULL, NULL, NULL, 4, err_DeleteAlias, 0, true, NULL},
 	{"DeleteCapacityProvider", "DELETE", "/2025-11-30/capacity-providers/{CapacityProviderName}", 202, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DeleteCodeSigningConfig", "DELETE", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", 204, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
-	{"DeleteEventSourceMapping", "DELETE", "/2015-03-31/event-source-mappings/{UUID}", 202, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"DeleteEventSourceMapping", "DELETE", "/2015-03-31/event-source-mappings/{UUID}", 202, &s_DeleteEventSourceMappingRequest, &s_EventSourceMappingConfiguration, NULL, NULL, NULL, 6, err_DeleteEventSourceMapping, 0, true, NULL},
 	{"DeleteFunction", "DELETE", "/2015-03-31/functions/{FunctionName}", 200, &s_DeleteFunctionRequest, &s_DeleteFunctionResponse, NULL, NULL, NULL, 5, err_DeleteFunction, 0, true, NULL},
 	{"DeleteFunctionCodeSigningConfig", "DELETE", "/2020-06-30/functions/{FunctionName}/code-signing-config", 204, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DeleteFunctionConcurrency", "DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", 204, &s_DeleteFunctionConcurrencyRequest, NULL, NULL, NULL, NULL, 5, err_DeleteFunctionConcurrency, 0, true, NULL},
@@ -1233,7 +1582,7 @@ static const struct model_op ops[] = {
 	{"GetDurableExecution", "GET", "/2025-12-01/durable-executions/{DurableExecutionArn}", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetDurableExecutionHistory", "GET", "/2025-12-01/durable-executions/{DurableExecutionArn}/history", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetDurableExecutionState", "GET", "/2025-12-01/durable-executions/{DurableExecutionArn}/state", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, "q:CheckpointToken"},
-	{"GetEventSourceMapping", "GET", "/2015-03-31/event-source-mappings/{UUID}", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"GetEventSourceMapping", "GET", "/2015-03-31/event-source-mappings/{UUID}", 200, &s_GetEventSourceMappingRequest, &s_EventSourceMappingConfiguration, NULL, NULL, NULL, 4, err_GetEventSourceMapping, 0, true, NULL},
 	{"GetFunction", "GET", "/2015-03-31/functions/{FunctionName}", 200, &s_GetFunctionRequest, &s_GetFunctionResponse, NULL, NULL, NULL, 4, err_GetFunction, 0, true, NULL},
 	{"GetFunctionCodeSigningConfig", "GET", "/2020-06-30/functions/{FunctionName}/code-signing-config", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetFunctionConcurrency", "GET", "/2019-09-30/functions/{FunctionName}/concurrency", 200, &s_GetFunctionConcurrencyRequest, &s_GetFunctionConcurrencyResponse, NULL, NULL, NULL, 4, err_GetFunctionConcurrency, 0, true, NULL},
@@ -1255,7 +1604,7 @@ static const struct model_op ops[] = {
 	{"ListCapacityProviders", "GET", "/2025-11-30/capacity-providers", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"ListCodeSigningConfigs", "GET", "/2020-04-22/code-signing-configs", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"ListDurableExecutionsByFunction", "GET", "/2025-12-01/functions/{FunctionName}/durable-executions", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
-	{"ListEventSourceMappings", "GET", "/2015-03-31/event-source-mappings", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"ListEventSourceMappings", "GET", "/2015-03-31/event-source-mappings", 200, &s_ListEventSourceMappingsRequest, &s_ListEventSourceMappingsResponse, NULL, NULL, NULL, 4, err_ListEventSourceMappings, 0, true, NULL},
 	{"ListFunctionEventInvokeConfigs", "GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", 200, &s_ListFunctionEventInvokeConfigsRequest, &s_ListFunctionEventInvokeConfigsResponse, NULL, NULL, NULL, 4, err_ListFunctionEventInvokeConfigs, 0, true, NULL},
 	{"ListFunctionUrlConfigs", "GET", "/2021-10-31/functions/{FunctionName}/urls", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"ListFunctionVersionsByCapacityProvider", "GET", "/2025-11-30/capacity-providers/{CapacityProviderName}/function-versions", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
@@ -1286,7 +1635,7 @@ static const struct model_op ops[] = {
 	{"UpdateAlias", "PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", 200, &s_UpdateAliasRequest, &s_AliasConfiguration, NULL, NULL, NULL, 6, err_UpdateAlias, 0, true, NULL},
 	{"UpdateCapacityProvider", "PUT", "/2025-11-30/capacity-providers/{CapacityProviderName}", 202, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"UpdateCodeSigningConfig", "PUT", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", 200, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
-	{"UpdateEventSourceMapping", "PUT", "/2015-03-31/event-source-mappings/{UUID}", 202, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"UpdateEventSourceMapping", "PUT", "/2015-03-31/event-source-mappings/{UUID}", 202, &s_UpdateEventSourceMappingRequest, &s_EventSourceMappingConfiguration, NULL, NULL, NULL, 6, err_UpdateEventSourceMapping, 0, true, NULL},
 	{"UpdateFunctionCode", "PUT", "/2015-03-31/functions/{FunctionName}/code", 200, &s_UpdateFunctionCodeRequest, &s_FunctionConfiguration, NULL, NULL, NULL, 10, err_UpdateFunctionCode, 0, true, NULL},
 	{"UpdateFunctionConfiguration", "PUT", "/2015-03-31/functions/{FunctionName}/configuration", 200, &s_UpdateFunctionConfigurationRequest, &s_FunctionConfiguration, NULL, NULL, NULL, 9, err_UpdateFunctionConfiguration, 0, true, NULL},
 	{"UpdateFunctionEventInvokeConfig", "POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config", 200, &s_UpdateFunctionEventInvokeConfigRequest, &s_FunctionEventInvokeConfig, NULL, NULL, NULL, 5, err_UpdateFunctionEventInvokeConfig, 0, true, NULL},

@@ -11,8 +11,8 @@
  * GetAccountSettings, TagResource, UntagResource, ListTags.
  * Code comes as ZipFile bytes or from nuage's S3 (S3Bucket/S3Key, read
  * through engine/objects.h).
- * Leaves out: event-source mappings (SQS: the lead wires them on the engine
- * queues), layers, container images, function URLs, provisioned
+ * Create/Get/List/Update/DeleteEventSourceMapping for SQS queues (esm.c).
+ * Leaves out: other event sources (streams, Kafka, MQ), layers, container images, function URLs, provisioned
  * concurrency, code signing, SnapStart, response streaming, VPC/EFS
  * (stored, not applied), IAM (the role is checked for form only).
  *
@@ -26,6 +26,7 @@
  *   lambda_eic        EventInvokeConfig per qualifier
  *   lambda_async      accepted Event invocations and pending destination
  *                     deliveries (async.c)
+ *   lambda_esm        event-source mappings (esm.c; migration 2)
  */
 #include "svc/lambda/lambda.h"
 #include "config.h"
@@ -70,8 +71,14 @@ static const struct migration lambda_migrations[] = {
 	    "  next_attempt INTEGER NOT NULL, phase TEXT NOT NULL DEFAULT 'invoke', dest TEXT, record TEXT,"
 	    "  source TEXT UNIQUE, waiting INTEGER NOT NULL DEFAULT 0);"
 	    "CREATE INDEX lambda_async_due ON lambda_async(next_attempt, id);"},
+	{2, "CREATE TABLE lambda_esm (uuid TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,"
+	    "  function TEXT NOT NULL, qualifier TEXT NOT NULL DEFAULT '', source_arn TEXT NOT NULL,"
+	    "  batch_size INTEGER NOT NULL, window_s INTEGER NOT NULL, enabled INTEGER NOT NULL, filters TEXT,"
+	    "  response_types TEXT, max_concurrency INTEGER NOT NULL DEFAULT 0, modified INTEGER NOT NULL,"
+	    "  last_result TEXT, state_reason TEXT) WITHOUT ROWID;"
+	    "CREATE INDEX lambda_esm_fn ON lambda_esm(account, region, function);"},
 };
-static const struct migration_set lambda_mset = {"lambda", lambda_migrations, 1};
+static const struct migration_set lambda_mset = {"lambda", lambda_migrations, 2};
 
 bool lambda_valid_name(const char *s)
 {
@@ -272,13 +279,16 @@ int lambda_answer_row(struct call *c, const char *sql, const char *name, const c
 static const struct svc_op ops[] = {
 	{"AddPermission", lambda_add_permission, NULL},
 	{"CreateAlias", lambda_create_alias, NULL},
+	{"CreateEventSourceMapping", lambda_create_esm, NULL},
 	{"CreateFunction", lambda_create_function, NULL},
 	{"DeleteAlias", lambda_delete_alias, NULL},
+	{"DeleteEventSourceMapping", lambda_delete_esm, NULL},
 	{"DeleteFunction", lambda_delete_function, NULL},
 	{"DeleteFunctionConcurrency", lambda_delete_concurrency, NULL},
 	{"DeleteFunctionEventInvokeConfig", lambda_delete_eic, NULL},
 	{"GetAccountSettings", lambda_get_account_settings, NULL},
 	{"GetAlias", lambda_get_alias, NULL},
+	{"GetEventSourceMapping", lambda_get_esm, NULL},
 	{"GetFunction", lambda_get_function, NULL},
 	{"GetFunctionConcurrency", lambda_get_concurrency, NULL},
 	{"GetFunctionConfiguration", lambda_get_function_configuration, NULL},
@@ -287,6 +297,7 @@ static const struct svc_op ops[] = {
 	{"Invoke", lambda_invoke, NULL},
 	{"InvokeAsync", lambda_invoke_async, NULL},
 	{"ListAliases", lambda_list_aliases, NULL},
+	{"ListEventSourceMappings", lambda_list_esms, NULL},
 	{"ListFunctionEventInvokeConfigs", lambda_list_eics, NULL},
 	{"ListFunctions", lambda_list_functions, NULL},
 	{"ListTags", lambda_list_tags, NULL},
@@ -298,6 +309,7 @@ static const struct svc_op ops[] = {
 	{"TagResource", lambda_tag_resource, NULL},
 	{"UntagResource", lambda_untag_resource, NULL},
 	{"UpdateAlias", lambda_update_alias, NULL},
+	{"UpdateEventSourceMapping", lambda_update_esm, NULL},
 	{"UpdateFunctionCode", lambda_update_function_code, NULL},
 	{"UpdateFunctionConfiguration", lambda_update_function_configuration, NULL},
 	{"UpdateFunctionEventInvokeConfig", lambda_update_eic, NULL},
@@ -332,15 +344,18 @@ static void lambda_listening(int port)
 {
 	lambda_exec_listening(port);
 	lambda_async_ready();
+	lambda_esm_start();
 }
 
 static void lambda_quiesce(void)
 {
+	lambda_esm_quiesce();
 	lambda_exec_quiesce();
 }
 
 static void lambda_stop(void)
 {
+	lambda_esm_stop();
 	lambda_async_stop();
 	lambda_exec_stop();
 	db_release();

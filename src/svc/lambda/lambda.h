@@ -8,6 +8,7 @@
  *   settings.c   concurrency, event-invoke configs, policies, tags, account
  *   invoke.c     Invoke / InvokeAsync and the internal entry points
  *   async.c      the durable queue of Event invocations and destinations
+ *   esm.c        event-source mappings from SQS queues and their pollers
  *   env.c, runtime_api.c, runtimes.c (exec.h)  running the code
  *
  * Entry points for other parts of nuage (the triggers the lead wires):
@@ -17,8 +18,8 @@
  *    "qualifier": optional, "payload": <the event, any JSON value>}. The bus
  *    hands it to this service, which queues it durably (de-duplicated by the
  *    outbox id) with the same retries and destinations as InvokeAsync.
- *  - Event-source mappings (a Lambda feature, so code in this service) run
- *    batches with lambda_invoke_sync from their own poller threads.
+ *  - Event-source mappings (esm.c) run SQS batches with lambda_invoke_sync
+ *    from their own poller threads.
  */
 #ifndef NUAGE_SVC_LAMBDA_LAMBDA_H
 #define NUAGE_SVC_LAMBDA_LAMBDA_H
@@ -208,6 +209,19 @@ void lambda_eic_load(const char *account, const char *region, const char *name, 
 		     struct lambda_eic *out);
 /* Inside a transaction: drops a function's aliases, configs and policies. */
 int lambda_settings_forget(const char *account, const char *region, const char *name, const char *qualifier);
+
+/* ---- event-source mappings (esm.c) ---- */
+
+int lambda_create_esm(struct call *c);
+int lambda_get_esm(struct call *c);
+int lambda_list_esms(struct call *c);
+int lambda_update_esm(struct call *c);
+int lambda_delete_esm(struct call *c);
+/* Once nuage listens: starts the pollers of enabled mappings. */
+void lambda_esm_start(void);
+/* Shutdown: pollers stop taking batches; then stop joins them. */
+void lambda_esm_quiesce(void);
+void lambda_esm_stop(void);
 
 /* ---- async (async.c) ---- */
 
