@@ -240,3 +240,9 @@ def node():
 
 def jout(p):
     return json.loads(p.stdout.decode() or "null")
+
+
+def queue(sqs, name, **attrs):
+    """Creates an SQS queue; returns its URL and ARN."""
+    url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -8,7 +8,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import jout
+from conftest import jout, queue
 from lambda_util import create_py, fname, log_messages
 
 
@@ -19,11 +19,6 @@ def cl(nuage, boto):
         sqs = boto("sqs", nuage.endpoint)
         logs = boto("logs", nuage.endpoint)
     return C
-
-
-def queue(sqs, name, **attrs):
-    url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
 def error_of(fn, **kw):

@@ -14,7 +14,7 @@ import uuid
 import botocore.exceptions
 import pytest
 
-from conftest import jout
+from conftest import jout, queue
 
 
 def uniq(tag):
@@ -28,11 +28,6 @@ def cl(nuage, boto):
         sqs = boto("sqs", nuage.endpoint)
         sns = boto("sns", nuage.endpoint)
     return C
-
-
-def queue(sqs, name, **attrs):
-    url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
 def drain(sqs, url, want, tries=10):

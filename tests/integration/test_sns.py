@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from conftest import CLIENTS, jout, run
+from conftest import CLIENTS, jout, run, queue
 
 
 def uniq(tag):
@@ -42,11 +42,6 @@ def sns(nuage, boto):
 @pytest.fixture
 def sqs(nuage, boto):
     return boto("sqs", nuage.endpoint)
-
-
-def queue(sqs, name, **attrs):
-    url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
 def drain(sqs, url, want, wait=2, tries=15, **kw):
