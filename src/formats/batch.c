@@ -121,6 +121,18 @@ void batch_clear(struct batch *b)
 	b->nrows = 0;
 }
 
+void batch_abort_row(struct batch *b)
+{
+	if (b->nrows >= b->cap)
+		return;
+	for (int i = 0; i < b->schema->nfields; i++) {
+		struct column *c = &b->cols[i];
+		if (c->offsets)
+			c->data_len = c->offsets[b->nrows];
+		c->valid[b->nrows >> 3] &= (uint8_t)~(1u << (b->nrows & 7));
+	}
+}
+
 static inline void mark(struct column *c, size_t row)
 {
 	c->valid[row >> 3] |= (uint8_t)(1u << (row & 7));

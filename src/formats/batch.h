@@ -92,6 +92,9 @@ size_t col_type_width(enum col_type t);
 struct batch *batch_new(const struct schema *s, size_t cap);
 void batch_free(struct batch *b);
 void batch_clear(struct batch *b); /* nrows = 0, keeps memory */
+/* Forgets whatever was set for row b->nrows (not yet finished): readers
+ * call it when a row turns out bad half-way, so a batch holds whole rows. */
+void batch_abort_row(struct batch *b);
 
 static inline bool col_is_valid(const struct column *c, size_t row)
 {
