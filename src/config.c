@@ -150,7 +150,8 @@ void config_usage(void)
 	      "  --credentials-file F   lines of 'AK SK [ACCOUNT]'            NUAGE_CREDENTIALS_FILE\n"
 	      "  --log-level LEVEL      error|warn|info|debug (info)          NUAGE_LOG_LEVEL\n"
 	      "  --no-access-log        no per-request log line               NUAGE_ACCESS_LOG=0\n"
-	      "  --max-connections N    concurrent connections (1024)         NUAGE_MAX_CONNECTIONS\n",
+	      "  --max-connections N    concurrent connections (1024)         NUAGE_MAX_CONNECTIONS\n"
+	      "  --sns-cert-base URL    SNS SigningCertURL base (the client's) NUAGE_SNS_CERT_BASE\n",
 	      stdout);
 }
 
@@ -179,6 +180,16 @@ static int apply(struct config *cfg, const char *key, const char *v)
 		cfg->access_log = strcmp(v, "0") && strcmp(v, "false") && strcmp(v, "off");
 	else if (!strcmp(key, "max-connections"))
 		return parse_int("--max-connections", v, 1, 65536, &cfg->max_connections);
+	else if (!strcmp(key, "sns-cert-base")) {
+		size_t n = strlen(v);
+		if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) || n > 200 || strchr(v, '?')) {
+			fprintf(stderr, "nuage: --sns-cert-base must be an http:// or https:// URL without a query, got '%s'\n", v);
+			return -1;
+		}
+		set_str(&cfg->sns_cert_base, v);
+		while (n > 0 && cfg->sns_cert_base[n - 1] == '/')
+			cfg->sns_cert_base[--n] = 0;
+	}
 	else {
 		fprintf(stderr, "nuage: unknown option --%s (see nuage help serve)\n", key);
 		return -1;
@@ -205,7 +216,7 @@ int config_load(struct config *cfg, int argc, char **argv)
 		{"NUAGE_HOST", "host"}, {"NUAGE_PORT", "port"}, {"NUAGE_DATA", "data"}, {"NUAGE_REGION", "region"},
 		{"NUAGE_CREDENTIALS", "credentials"}, {"NUAGE_CREDENTIALS_FILE", "credentials-file"},
 		{"NUAGE_LOG_LEVEL", "log-level"}, {"NUAGE_ACCESS_LOG", "access-log"},
-		{"NUAGE_MAX_CONNECTIONS", "max-connections"},
+		{"NUAGE_MAX_CONNECTIONS", "max-connections"}, {"NUAGE_SNS_CERT_BASE", "sns-cert-base"},
 	};
 	for (size_t i = 0; i < sizeof envs / sizeof *envs; i++) {
 		const char *v = getenv(envs[i][0]);
@@ -270,6 +281,7 @@ void config_free(struct config *cfg)
 	free(cfg->host);
 	free(cfg->data_dir);
 	free(cfg->region);
+	free(cfg->sns_cert_base);
 	memset(cfg, 0, sizeof *cfg);
 }
 

@@ -30,6 +30,8 @@ struct config {
 	size_t max_body;       /* non-streamed request bodies */
 	int64_t max_skew_ms;   /* SigV4 clock skew allowed (15 minutes) */
 	int idle_timeout_s;    /* keep-alive idle / body stall timeout */
+	char *sns_cert_base;   /* SNS SigningCertURL base ("https://sns.us-east-1.amazonaws.com"), or NULL:
+	                        * the address the publishing client used */
 };
 
 /* Fills cfg from defaults, then NUAGE_* variables, then argv (after the

@@ -2,7 +2,7 @@
  *
  * `serve` start-up order (shutdown is the reverse): configuration ->
  * handler tables -> database and migrations -> blob recovery -> engine
- * (timers, worker pool) -> services -> event bus -> HTTP listener. Signals
+ * (timers, worker pool, queues) -> services -> event bus -> HTTP listener. Signals
  * are blocked in every thread and taken by the main thread with sigwait, so
  * SIGINT/SIGTERM start an orderly stop: no new connections, in-flight
  * requests finish (bounded), the store closes cleanly, exit 0.
@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "engine/bus.h"
 #include "engine/pool.h"
+#include "engine/queue.h"
 #include "engine/timers.h"
 #include "formats/filecmd.h"
 #include "http/dispatch.h"
@@ -44,6 +45,7 @@ static int open_store(const struct config *cfg)
 	const struct migration_set *sets[64];
 	int n = 0;
 	sets[n++] = &store_core_migrations;
+	sets[n++] = &queue_migrations;
 	const struct svc *const *list = svc_list();
 	for (int i = 0; list[i] && n < 64; i++)
 		if (list[i]->migrations)
@@ -73,7 +75,7 @@ static int serve(int argc, char **argv)
 	int rc = 1;
 	if (svc_init() || open_store(&cfg))
 		goto out_store;
-	if (timers_start() || pool_start(4, 4096))
+	if (timers_start() || pool_start(4, 4096) || queue_start())
 		goto out_engine;
 	if (svc_start_all(&cfg))
 		goto out_svcs;
@@ -93,6 +95,7 @@ static int serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&sigs, &sig);
 	log_info("%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	queue_shutdown_begin(); /* long polls answer now, so connections drain */
 	server_stop(10000);
 	rc = 0;
 out_bus:
@@ -100,6 +103,7 @@ out_bus:
 out_svcs:
 	svc_stop_all();
 out_engine:
+	queue_stop();
 	pool_stop();
 	timers_stop();
 out_store:

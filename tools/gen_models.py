@@ -14,7 +14,9 @@ answer); shapes are emitted only for the implemented ones.
 When the newest model of a service speaks JSON but an older one on this
 machine speaks query (SQS moved from query to JSON in 2023), the query traits
 (locationName, flattened, resultWrapper, error codes) are merged in from the
-older model so one table serves both wire protocols.
+older model so one table serves both wire protocols. A structure member's
+query locationName goes to model_member.query_wire, never to .wire: the JSON
+codec names members by .wire, and SQS's JSON names differ from its query ones.
 """
 import glob
 import gzip
@@ -102,9 +104,17 @@ def merge_query_traits(new, old):
                 nm = nshape.get("members", {}).get(mname)
                 if nm is None:
                     continue
-                for k in ("locationName", "flattened", "xmlAttribute"):
+                for k in ("flattened", "xmlAttribute"):
                     if k in om and k not in nm:
                         nm[k] = om[k]
+                # A structure member's query name must not become its JSON
+                # name (SQS: Attributes is "Attribute" on the query wire,
+                # "Attributes" in JSON): keep it apart for the query codec.
+                # botocore also names a member by its target shape's own
+                # locationName (SQS TagQueue's Tags -> "Tag.N").
+                qname = om.get("locationName") or old["shapes"].get(om["shape"], {}).get("locationName")
+                if qname and "locationName" not in nm:
+                    nm["queryLocationName"] = qname
         elif oshape.get("type") in ("list", "map"):
             for part in ("member", "key", "value"):
                 if part in oshape and part in nshape:
@@ -162,10 +172,11 @@ class Gen:
         if mem.get("streaming") or sh.get("streaming"):
             flags.append("MF_STREAMING")
         ns = mem.get("xmlNamespace") or {}
-        return "{%s, %s, %s, &s_%s, %s, %s, %s, %s, %s}" % (
+        qwire = ", %s" % cstr(mem["queryLocationName"]) if "queryLocationName" in mem else ""
+        return "{%s, %s, %s, &s_%s, %s, %s, %s, %s, %s%s}" % (
             cstr(mname), cstr(mem.get("locationName")), cstr(mem.get("queryName")), ident(mem["shape"]),
             LOCS[mem.get("location")], "|".join(flags) or "0", TSF[mem.get("timestampFormat")],
-            cstr(ns.get("uri")), cstr(ns.get("prefix")))
+            cstr(ns.get("uri")), cstr(ns.get("prefix")), qwire)
 
     def shape_c(self, name):
         sh = self.shapes[name]

@@ -216,6 +216,15 @@ static bool is_streaming_input(const struct model_op *op)
 	return m && ((m->flags & MF_STREAMING) || (m->shape->flags & SHF_STREAMING));
 }
 
+/* An operation AWS also serves unsigned (svc_op.anonymous). */
+static bool anonymous_op(const struct route *rt)
+{
+	if (!rt->svc || !rt->op || !rt->op->implemented)
+		return false;
+	const struct svc_op *sop = svc_handler(rt->svc, rt->op);
+	return sop && sop->anonymous;
+}
+
 #define DRAIN_MAX (64 << 20)
 
 /* After the response: reads and drops what is left of the request body
@@ -367,8 +376,11 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 		}
 		if (ar.signed_req && ar.a.presigned && p == PROTO_REST_XML)
 			ph = "UNSIGNED-PAYLOAD";
-		if (ar.version != 2 && authenticate(&c, req, &ar, req->path, ph, p))
+		if (ar.version != 2 && !ar.signed_req && anonymous_op(&rt)) {
+			c.who = (struct identity){"", "", "", ""};
+		} else if (ar.version != 2 && authenticate(&c, req, &ar, req->path, ph, p)) {
 			goto fail;
+		}
 	} else if (ar.version != 2 && (!ar.signed_req || ar.a.presigned)) {
 		if (authenticate(&c, req, &ar, req->path, ar.signed_req ? "UNSIGNED-PAYLOAD" : NULL, p))
 			goto fail;
@@ -416,7 +428,9 @@ send:
 	json_decref(c.output);
 	json_decref(c.err_fields);
 	arena_free(&arena);
-	db_release(); /* the connection goes back to the pool between requests */
+	/* Give the thread's database connection back (db.h): a connection
+	 * thread that kept it would leak it when the client disconnects. */
+	db_release();
 }
 
 void dispatch_render_framing_error(struct http_response *r, const char *raw, size_t rawlen, enum err_id id)

@@ -37,6 +37,11 @@ const char *model_wire_name(const struct model_member *m)
 	return m->wire ? m->wire : m->name;
 }
 
+const char *model_xml_name(const struct model_member *m)
+{
+	return m->query_wire ? m->query_wire : model_wire_name(m);
+}
+
 const struct model_member *model_find_wire(const struct model_shape *s, const char *wire, size_t len)
 {
 	for (unsigned i = 0; i < s->nmembers; i++) {

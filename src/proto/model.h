@@ -66,6 +66,11 @@ struct model_member {
 	uint8_t ts_format;    /* enum ts_format override, or TSF_DEFAULT */
 	const char *xml_ns;   /* xmlNamespace uri on the member, or NULL */
 	const char *xml_ns_prefix;
+	/* Query-protocol name when it differs from the JSON one: a JSON service
+	 * that also speaks query (SQS) keeps its old query locationName here, so
+	 * the JSON codec never sees it. NULL otherwise. Last, so tables that
+	 * predate it need no regeneration. */
+	const char *query_wire;
 };
 
 struct model_shape {
@@ -124,6 +129,8 @@ const struct model_member *model_find_member(const struct model_shape *s, const 
 /* Finds a structure member by its wire name (locationName or name). */
 const struct model_member *model_find_wire(const struct model_shape *s, const char *wire, size_t len);
 const char *model_wire_name(const struct model_member *m);
+/* The name of a member in query parameters and XML: query_wire, else wire, else name. */
+const char *model_xml_name(const struct model_member *m);
 /* Exception shape of svc whose name is `name` (e.g. QueueDoesNotExist), or NULL. */
 const struct model_shape *model_find_error_by_code(const struct model_service *svc, const char *code);
 

@@ -66,7 +66,7 @@ struct qdec {
 static const char *member_qname(struct qdec *d, const struct model_member *m, char *tmp, size_t tl)
 {
 	if (!d->ec2)
-		return model_wire_name(m);
+		return model_xml_name(m);
 	if (m->query)
 		return m->query;
 	if (m->wire) {

@@ -211,7 +211,9 @@ int validate_input(struct call *c)
 	if (!c->op->input)
 		return 0;
 	struct vstate st = {.c = c};
-	st.enums = c->proto == PROTO_JSON || c->proto == PROTO_REST_JSON;
+	/* awsQueryCompatible services (SQS) check enum values themselves and
+	 * answer with their query-era codes (InvalidAttributeName, ...). */
+	st.enums = (c->proto == PROTO_JSON || c->proto == PROTO_REST_JSON) && !c->model->query_compatible;
 	buf_init(&st.msg, 16384);
 	check_struct(&st, c->op->input, c->input, 0);
 	int rc = 0;

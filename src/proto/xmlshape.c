@@ -23,7 +23,7 @@ static const char *elem_name(const struct model_member *m)
 {
 	if (m->shape->type == SHAPE_LIST && is_flat(m->shape, m) && m->shape->members[0].wire)
 		return m->shape->members[0].wire;
-	return model_wire_name(m);
+	return model_xml_name(m);
 }
 
 static json_t *decode_scalar(const struct model_shape *s, const struct model_member *m, const char *txt, size_t n,
@@ -212,9 +212,9 @@ void xmlshape_encode_members(struct buf *out, const struct model_shape *s, json_
 			json_t *item;
 			json_array_foreach(v, k, item) xmlshape_encode(out, en, mm->shape->members[0].shape, &mm->shape->members[0], item);
 		} else if (mm->shape->type == SHAPE_MAP && is_flat(mm->shape, mm)) {
-			encode_map_entries(out, model_wire_name(mm), mm->shape, v);
+			encode_map_entries(out, model_xml_name(mm), mm->shape, v);
 		} else {
-			xmlshape_encode(out, model_wire_name(mm), mm->shape, mm, v);
+			xmlshape_encode(out, model_xml_name(mm), mm->shape, mm, v);
 		}
 	}
 }

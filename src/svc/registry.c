@@ -9,11 +9,15 @@
 extern const struct svc svc_sts;
 extern const struct svc svc_logs;
 extern const struct svc svc_s3;
+extern const struct svc svc_sqs;
+extern const struct svc svc_sns;
 
 static const struct svc *const services[] = {
 	&svc_sts,
 	&svc_logs,
 	&svc_s3,
+	&svc_sqs,
+	&svc_sns,
 	NULL,
 };
 
@@ -121,6 +125,14 @@ const struct svc *svc_by_name(const char *name)
 		if (!strcmp(services[i]->name, name))
 			return services[i];
 	return NULL;
+}
+
+bool svc_public_get(const char *path, struct buf *body, const char **content_type)
+{
+	for (size_t i = 0; i < NSVC; i++)
+		if (services[i]->public_get && services[i]->public_get(path, body, content_type))
+			return true;
+	return false;
 }
 
 const struct svc *const *svc_list(void)

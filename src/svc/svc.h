@@ -13,6 +13,7 @@
 #include "proto/call.h"
 #include "proto/model.h"
 
+struct buf;
 struct config;
 struct migration_set;
 
@@ -22,6 +23,10 @@ struct svc_op {
 	const char *name;
 	handler_fn fn;
 	const char *xml_root; /* rest-xml output document root (S3: "ListBucketResult"), or NULL */
+	/* Also served unsigned, as AWS serves it (SNS ConfirmSubscription and
+	 * Unsubscribe through the URLs SNS sends): the handler then sees an
+	 * empty account and must authorize by what the request carries. */
+	bool anonymous;
 };
 
 struct svc {
@@ -33,6 +38,10 @@ struct svc {
 	const struct migration_set *migrations; /* the service's tables, or NULL */
 	int (*start)(const struct config *cfg); /* after the store is open; may be NULL */
 	void (*stop)(void);                 /* may be NULL */
+	/* An unauthenticated GET resource the service publishes (the SNS
+	 * signing certificate): with body NULL, whether path is one of its;
+	 * else writes it. true when served. May be NULL. */
+	bool (*public_get)(const char *path, struct buf *body, const char **content_type);
 };
 
 /* Binds every service's handlers to its model; 0, or -1 if a handler names
@@ -47,6 +56,8 @@ const struct svc *svc_by_signing_name(const char *name);
 const struct svc *svc_by_target(const char *target, size_t prefix_len);
 const struct svc *svc_by_query_version(const char *version);
 const struct svc *svc_by_name(const char *name);
+/* Asks every service's public_get (see struct svc). */
+bool svc_public_get(const char *path, struct buf *body, const char **content_type);
 /* NULL-terminated list of registered services. */
 const struct svc *const *svc_list(void);
 

@@ -5,6 +5,8 @@
 #include "proto/model.h"
 
 extern const struct model_service model_sts;
+extern const struct model_service model_sqs;
+extern const struct model_service model_sns;
 extern const struct model_service model_logs;
 extern const struct model_service model_s3;
 
