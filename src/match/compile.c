@@ -88,7 +88,7 @@ static int vfail(struct comp *c, int located, const char *fmt, va_list ap)
 {
 	vsnprintf(c->reason, sizeof c->reason, fmt, ap);
 	if (located)
-		jt_fail(&c->t, "%s", c->reason);
+		mjt_fail(&c->t, "%s", c->reason);
 	c->failed = 1;
 	c->located = located;
 	return -1;
@@ -138,7 +138,7 @@ static int rethrown(struct comp *c)
 
 static enum jt next(struct comp *c)
 {
-	enum jt k = jt_next(&c->t);
+	enum jt k = mjt_next(&c->t);
 	if (k == JT_ERROR)
 		tok_failed(c);
 	return k;
@@ -148,7 +148,7 @@ static enum jt next(struct comp *c)
 static int text(struct comp *c, struct mt_str *out)
 {
 	size_t n;
-	const char *p = jt_text(&c->t, &n);
+	const char *p = mjt_text(&c->t, &n);
 	if (!p)
 		return tok_failed(c);
 	out->p = arena_strndup(c->mem, p, n);
@@ -352,7 +352,7 @@ static int ab_list(struct comp *c, struct mt_mv *m, int kind)
 			return rethrown(c);
 		if (k == JT_END_ARRAY)
 			break;
-		const int num = plain && jt_is_number(k);
+		const int num = plain && mjt_is_number(k);
 		if (k != JT_STRING && !num) {
 			if (plain)
 				barf(c, "Inside anything but list, start|null|boolean is not supported.");
@@ -415,7 +415,7 @@ static int anything_but(struct comp *c, struct mt_mv *m)
 		if ((k = next(c)) == JT_ERROR)
 			return -1;
 	}
-	if (k != JT_START_ARRAY && k != JT_STRING && !jt_is_number(k))
+	if (k != JT_START_ARRAY && k != JT_STRING && !mjt_is_number(k))
 		return barf(c, "Value of anything-but must be an array or single string/number value.");
 	if (k == JT_START_ARRAY) {
 		if (c->sns && kind != MT_AB_STR)
@@ -471,7 +471,7 @@ static int numeric_range(struct comp *c, struct mt_mv *m, enum jt k, const struc
 {
 	size_t n;
 	if (k != JT_STRING) {
-		const char *p = jt_text(&c->t, &n);
+		const char *p = mjt_text(&c->t, &n);
 		return barf(c, "Bad value in numeric range: %.*s", (int)n, p ? p : "");
 	}
 	struct mt_str op, top;
@@ -486,7 +486,7 @@ static int numeric_range(struct comp *c, struct mt_mv *m, enum jt k, const struc
 		return barf(c, "Bad numeric range operator: %.*s", (int)op.n, op.p);
 	if ((k = next(c)) == JT_ERROR)
 		return -1;
-	if (!jt_is_number(k))
+	if (!mjt_is_number(k))
 		return barf(c, "Value of %.*s must be numeric", (int)op.n, op.p);
 	if (text(c, &top))
 		return -1;
@@ -514,7 +514,7 @@ static int numeric(struct comp *c, struct mt_mv *m)
 		return -1;
 	if (k != JT_STRING) {
 		size_t n;
-		const char *p = jt_text(&c->t, &n);
+		const char *p = mjt_text(&c->t, &n);
 		return barf(c, "Invalid member in numeric match: %.*s", (int)n, p ? p : "");
 	}
 	struct mt_str op, v;
@@ -526,7 +526,7 @@ static int numeric(struct comp *c, struct mt_mv *m)
 	int upper = is_name(&op, "<") || is_name(&op, "<=");
 	if (!is_name(&op, "=") && !lower && !upper)
 		return barf(c, "Unrecognized numeric range operator: %.*s", (int)op.n, op.p);
-	if (!jt_is_number(k))
+	if (!mjt_is_number(k))
 		return barf(c, "Value of %s must be numeric", is_name(&op, "=") ? "equals" : op.p);
 	if (text(c, &v))
 		return -1;
@@ -779,7 +779,7 @@ static int write_rules(struct comp *c, const struct mt_str *path, int depth, dou
 				m->kind = MT_EXACT_STR;
 			}
 			m->s = s;
-		} else if (jt_is_number(k)) {
+		} else if (mjt_is_number(k)) {
 			m->kind = mt_number(s.p, s.n, &m->d) == 1 ? MT_EXACT_NUM : MT_EXACT_RAWNUM;
 			m->s = s;
 		} else {
@@ -821,21 +821,21 @@ static int sns_or_operator(struct comp *c)
 	la.text = la.name = NULL;
 	la.text_cap = la.name_cap = la.text_len = la.name_len = 0;
 	int objects = 0, ok = 1;
-	if (jt_next(&la) != JT_START_ARRAY) {
+	if (mjt_next(&la) != JT_START_ARRAY) {
 		ok = 0;
 	} else {
 		for (;;) {
-			enum jt k = jt_next(&la);
+			enum jt k = mjt_next(&la);
 			if (k == JT_END_ARRAY)
 				break;
-			if (k != JT_START_OBJECT || jt_skip_children(&la) == JT_ERROR) {
+			if (k != JT_START_OBJECT || mjt_skip_children(&la) == JT_ERROR) {
 				ok = 0;
 				break;
 			}
 			objects++;
 		}
 	}
-	jt_free(&la);
+	mjt_free(&la);
 	return ok && objects >= 2;
 }
 
@@ -1084,11 +1084,11 @@ static void build_ir(struct comp *c, match_pattern *p)
 static int sns_parse_json(struct comp *c, const char *json, size_t len)
 {
 	struct jtok t;
-	jt_init(&t, json, len, MATCH_MAX_DEPTH);
+	mjt_init(&t, json, len, MATCH_MAX_DEPTH);
 	int rc = 0;
-	enum jt k = jt_next(&t);
+	enum jt k = mjt_next(&t);
 	if (k == JT_START_OBJECT || k == JT_START_ARRAY)
-		k = jt_skip_children(&t);
+		k = mjt_skip_children(&t);
 	if (k == JT_ERROR) {
 		snprintf(c->reason, sizeof c->reason, "%s", t.reason);
 		c->t.err_pos = t.err_pos;
@@ -1098,7 +1098,7 @@ static int sns_parse_json(struct comp *c, const char *json, size_t len)
 		c->located = 1;
 		rc = -1;
 	}
-	jt_free(&t);
+	mjt_free(&t);
 	return rc;
 }
 
@@ -1118,7 +1118,7 @@ static void make_error(struct comp *c, enum match_dialect d, unsigned flags, str
 	err->short_len = n < 0 ? 0 : (size_t)n < sizeof err->message ? (size_t)n : sizeof err->message - 1;
 	for (int i = 0; i < c->located; i++) {
 		char loc[2400];
-		jt_location(&c->t, loc, sizeof loc);
+		mjt_location(&c->t, loc, sizeof loc);
 		size_t used = strlen(err->message);
 		snprintf(err->message + used, sizeof err->message - used, "%s", loc);
 	}
@@ -1140,7 +1140,7 @@ int match_pattern_compile(const char *json, size_t len, enum match_dialect diale
 	double comb = 1;
 	if (!json)
 		len = 0;
-	jt_init(&c.t, json ? json : "", len, MATCH_MAX_DEPTH);
+	mjt_init(&c.t, json ? json : "", len, MATCH_MAX_DEPTH);
 	if (len > MATCH_MAX_PATTERN) {
 		fail_plain(&c, "Pattern is larger than %d bytes", MATCH_MAX_PATTERN);
 		goto fail;
@@ -1194,7 +1194,7 @@ done:
 	rules_free(&c.rules);
 	free(c.vl);
 	free(c.pbuf);
-	jt_free(&c.t);
+	mjt_free(&c.t);
 	return rc;
 }
 

@@ -20,7 +20,7 @@
 
 static const char *const VALID_TOKENS = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
 
-void jt_init(struct jtok *t, const char *s, size_t n, int max_depth)
+void mjt_init(struct jtok *t, const char *s, size_t n, int max_depth)
 {
 	memset(t, 0, sizeof *t);
 	t->s = s;
@@ -29,14 +29,14 @@ void jt_init(struct jtok *t, const char *s, size_t n, int max_depth)
 	t->ctx[0].type = CTX_ROOT;
 }
 
-void jt_free(struct jtok *t)
+void mjt_free(struct jtok *t)
 {
 	free(t->text);
 	free(t->name);
 	t->text = t->name = NULL;
 }
 
-int jt_is_number(enum jt k)
+int mjt_is_number(enum jt k)
 {
 	return k == JT_INT || k == JT_FLOAT;
 }
@@ -103,7 +103,7 @@ static void describe_location(const struct jtok *t, uint32_t row, size_t row_sta
 	snprintf(out, cap, "[Source: %s; line: %u, column: %zu]", src, row + 1, col);
 }
 
-void jt_location(const struct jtok *t, char *out, size_t cap)
+void mjt_location(const struct jtok *t, char *out, size_t cap)
 {
 	char loc[2400];
 	describe_location(t, t->err_row, t->err_row_start, t->err_pos, 0, loc, sizeof loc);
@@ -120,7 +120,7 @@ static void fail_at(struct jtok *t, size_t pos, const char *fmt, va_list ap)
 	t->pending = JT_NONE;
 }
 
-void jt_fail(struct jtok *t, const char *fmt, ...)
+void mjt_fail(struct jtok *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -209,7 +209,7 @@ static void invalid_token(struct jtok *t, const char *matched, size_t mlen)
 		}
 	}
 	word[w] = 0;
-	jt_fail(t, "Unrecognized token '%s': was expecting %s", word, VALID_TOKENS);
+	mjt_fail(t, "Unrecognized token '%s': was expecting %s", word, VALID_TOKENS);
 }
 
 /* _skipWSOrEnd: the next significant character (pointer past it), -1 at the
@@ -231,7 +231,7 @@ static int skip_ws(struct jtok *t)
 			t->row++;
 			t->row_start = t->pos;
 		} else {
-			jt_fail(t,
+			mjt_fail(t,
 				"Illegal character ((CTRL-CHAR, code %u)): only regular white space (\\r, \\n, \\t) is "
 				"allowed between tokens",
 				c);
@@ -276,21 +276,21 @@ static int read_string(struct jtok *t, char **out, size_t *len, size_t *cap, con
 			t->pos++;
 		}
 		if (out && t->pos > start && buf_put(out, len, cap, t->s + start, t->pos - start)) {
-			jt_fail(t, "String value too long");
+			mjt_fail(t, "String value too long");
 			return -1;
 		}
 		if (t->pos >= t->n) {
 			if (!strcmp(what, "name"))
-				jt_fail(t, "Unexpected end-of-input in field name");
+				mjt_fail(t, "Unexpected end-of-input in field name");
 			else
-				jt_fail(t, "Unexpected end-of-input: was expecting closing quote for a string value");
+				mjt_fail(t, "Unexpected end-of-input: was expecting closing quote for a string value");
 			return -1;
 		}
 		unsigned char c = (unsigned char)t->s[t->pos++];
 		if (c == '"')
 			return 0;
 		if (c < 0x20) {
-			jt_fail(t,
+			mjt_fail(t,
 				"Illegal unquoted character ((CTRL-CHAR, code %u)): has to be escaped using backslash to "
 				"be included in %s",
 				c, what);
@@ -300,7 +300,7 @@ static int read_string(struct jtok *t, char **out, size_t *len, size_t *cap, con
 		uint32_t cp;
 		int rc = mt_json_escape(t->s, t->n, &t->pos, &cp);
 		if (rc == MT_ESC_EOF) {
-			jt_fail(t, "Unexpected end-of-input in character escape sequence");
+			mjt_fail(t, "Unexpected end-of-input in character escape sequence");
 			return -1;
 		}
 		if (rc == MT_ESC_BADHEX) {
@@ -310,7 +310,7 @@ static int read_string(struct jtok *t, char **out, size_t *len, size_t *cap, con
 		if (rc == MT_ESC_UNKNOWN) {
 			char d[64];
 			char_desc(cp, d, sizeof d);
-			jt_fail(t, "Unrecognized character escape %s", d);
+			mjt_fail(t, "Unrecognized character escape %s", d);
 			return -1;
 		}
 		if (out) {
@@ -323,7 +323,7 @@ static int read_string(struct jtok *t, char **out, size_t *len, size_t *cap, con
 static int push_ctx(struct jtok *t, uint8_t type, size_t pos, uint32_t row, size_t row_start)
 {
 	if (t->depth + 1 > t->max_depth) {
-		jt_fail(t, "Document nesting depth (%d) exceeds the maximum allowed (%d)", t->depth + 1, t->max_depth);
+		mjt_fail(t, "Document nesting depth (%d) exceeds the maximum allowed (%d)", t->depth + 1, t->max_depth);
 		return -1;
 	}
 	t->depth++;
@@ -373,14 +373,14 @@ static void set_text(struct jtok *t, const char *p, size_t n)
 static void bad_number_char(struct jtok *t, const char *what)
 {
 	if (t->pos >= t->n) {
-		jt_fail(t, "Unexpected end-of-input in a Number value");
+		mjt_fail(t, "Unexpected end-of-input in a Number value");
 		return;
 	}
 	size_t len;
 	char d[64];
 	char_desc(cp_at(t, t->pos, &len), d, sizeof d);
 	t->pos += len;
-	jt_fail(t, "Unexpected character (%s) in numeric value: %s", d, what);
+	mjt_fail(t, "Unexpected character (%s) in numeric value: %s", d, what);
 }
 
 /* Digits at pos; 0 if there was none. */
@@ -411,7 +411,7 @@ static enum jt parse_number(struct jtok *t, int c)
 		c = (unsigned char)t->s[start + 1];
 	}
 	if (c == '0' && t->pos < t->n && t->s[t->pos] >= '0' && t->s[t->pos] <= '9') {
-		jt_fail(t, "Invalid numeric value: Leading zeroes not allowed");
+		mjt_fail(t, "Invalid numeric value: Leading zeroes not allowed");
 		return JT_ERROR;
 	}
 	digits(t);
@@ -434,7 +434,7 @@ static enum jt parse_number(struct jtok *t, int c)
 		}
 	}
 	if (t->pos - start > 1000) {
-		jt_fail(t, "Number value length (%zu) exceeds the maximum allowed (1000)", t->pos - start);
+		mjt_fail(t, "Number value length (%zu) exceeds the maximum allowed (1000)", t->pos - start);
 		return JT_ERROR;
 	}
 	set_text(t, t->s + start, t->pos - start);
@@ -502,7 +502,7 @@ static enum jt close_scope(struct jtok *t, int c)
 	if (x->type != want) {
 		char loc[2400];
 		describe_location(t, x->row, x->row_start, x->pos, x->type == CTX_ROOT, loc, sizeof loc);
-		jt_fail(t, "Unexpected close marker '%c': expected '%c' (for %s starting at %s)", c,
+		mjt_fail(t, "Unexpected close marker '%c': expected '%c' (for %s starting at %s)", c,
 			c == ']' ? '}' : ']', ctx_desc(x->type), loc);
 		return JT_ERROR;
 	}
@@ -516,11 +516,11 @@ static int skip_ws_in_object(struct jtok *t)
 {
 	int c = skip_ws(t);
 	if (c == -1)
-		jt_fail(t, "Unexpected end-of-input within/between Object entries");
+		mjt_fail(t, "Unexpected end-of-input within/between Object entries");
 	return c < 0 ? -1 : c;
 }
 
-enum jt jt_next(struct jtok *t)
+enum jt mjt_next(struct jtok *t)
 {
 	if (t->cur == JT_ERROR)
 		return JT_ERROR;
@@ -545,7 +545,7 @@ enum jt jt_next(struct jtok *t)
 			struct jt_ctx *x = &t->ctx[t->depth];
 			char loc[2400];
 			describe_location(t, x->row, x->row_start, x->pos, 0, loc, sizeof loc);
-			jt_fail(t, "Unexpected end-of-input: expected close marker for %s (start marker at %s)",
+			mjt_fail(t, "Unexpected end-of-input: expected close marker for %s (start marker at %s)",
 				ctx_desc(x->type), loc);
 			return JT_ERROR;
 		}
@@ -565,7 +565,7 @@ enum jt jt_next(struct jtok *t)
 		if (c == -2)
 			return JT_ERROR;
 		if (c < 0) {
-			jt_fail(t, "Unexpected end-of-input within/between %s entries", ctx_desc(x->type));
+			mjt_fail(t, "Unexpected end-of-input within/between %s entries", ctx_desc(x->type));
 			return JT_ERROR;
 		}
 	}
@@ -600,7 +600,7 @@ enum jt jt_next(struct jtok *t)
 	return t->cur = k;
 }
 
-const char *jt_text(struct jtok *t, size_t *len)
+const char *mjt_text(struct jtok *t, size_t *len)
 {
 	switch (t->cur) {
 	case JT_FIELD_NAME:
@@ -625,13 +625,13 @@ const char *jt_text(struct jtok *t, size_t *len)
 	}
 }
 
-enum jt jt_skip_children(struct jtok *t)
+enum jt mjt_skip_children(struct jtok *t)
 {
 	if (t->cur != JT_START_OBJECT && t->cur != JT_START_ARRAY)
 		return t->cur;
 	int open = 1;
 	while (open > 0) {
-		enum jt k = jt_next(t);
+		enum jt k = mjt_next(t);
 		if (k == JT_ERROR || k == JT_EOF)
 			return JT_ERROR;
 		if (k == JT_START_OBJECT || k == JT_START_ARRAY)

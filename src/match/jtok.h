@@ -6,7 +6,7 @@
  * the same line/column. The tokenizer therefore mirrors Jackson's laziness:
  * after a field name it already looks at the first character of the value
  * (and parses a number or literal whole); a string value is only read when
- * its text is asked for (jt_text) or the next token is requested.
+ * its text is asked for (mjt_text) or the next token is requested.
  *
  * Positions: `pos` is Jackson's input pointer; a located error reports
  * column (pos - row_start + 1) in UTF-16 units, like Java.
@@ -67,20 +67,20 @@ struct jtok {
 };
 
 /* Sets up t over s..n (not copied: must outlive t). max_depth <= 64. */
-void jt_init(struct jtok *t, const char *s, size_t n, int max_depth);
-void jt_free(struct jtok *t);
-enum jt jt_next(struct jtok *t);
+void mjt_init(struct jtok *t, const char *s, size_t n, int max_depth);
+void mjt_free(struct jtok *t);
+enum jt mjt_next(struct jtok *t);
 /* Text of the current token (reads a pending string first); NULL on a
  * string error (then t->cur == JT_ERROR). For structural tokens, their
  * character ("]"), for a field name, the name. */
-const char *jt_text(struct jtok *t, size_t *len);
+const char *mjt_text(struct jtok *t, size_t *len);
 /* Skips the current value (the token just returned) and everything in it. */
-enum jt jt_skip_children(struct jtok *t);
+enum jt mjt_skip_children(struct jtok *t);
 /* Records a ruler-style error at the current pointer. */
-void jt_fail(struct jtok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mjt_fail(struct jtok *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends " at [Source: (String)\"...\"; line: L, column: C]" for the
  * stored error location to out (Jackson's format, source cut at 500 chars). */
-void jt_location(const struct jtok *t, char *out, size_t cap);
-int jt_is_number(enum jt k);
+void mjt_location(const struct jtok *t, char *out, size_t cap);
+int mjt_is_number(enum jt k);
 
 #endif

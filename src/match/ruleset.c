@@ -88,24 +88,24 @@ int match_event_check_envelope(const char *event, size_t len, struct match_error
 	enum { NNEED = sizeof need / sizeof *need };
 	int seen[NNEED] = {0}, rc = -1;
 	struct jtok t;
-	jt_init(&t, event ? event : "", event && len <= MATCH_MAX_EVENT ? len : 0, 64);
-	if (jt_next(&t) != JT_START_OBJECT)
+	mjt_init(&t, event ? event : "", event && len <= MATCH_MAX_EVENT ? len : 0, 64);
+	if (mjt_next(&t) != JT_START_OBJECT)
 		goto out;
 	for (;;) {
-		enum jt k = jt_next(&t);
+		enum jt k = mjt_next(&t);
 		if (k == JT_END_OBJECT)
 			break;
 		if (k != JT_FIELD_NAME)
 			goto out;
 		size_t n;
-		const char *name = jt_text(&t, &n);
+		const char *name = mjt_text(&t, &n);
 		for (int i = 0; i < NNEED; i++)
 			if (n == strlen(need[i]) && !memcmp(name, need[i], n))
 				seen[i] = 1;
-		k = jt_next(&t);
-		if (k == JT_STRING && !jt_text(&t, &n))
+		k = mjt_next(&t);
+		if (k == JT_STRING && !mjt_text(&t, &n))
 			goto out;
-		if (jt_skip_children(&t) == JT_ERROR)
+		if (mjt_skip_children(&t) == JT_ERROR)
 			goto out;
 	}
 	rc = 0;
@@ -113,7 +113,7 @@ int match_event_check_envelope(const char *event, size_t len, struct match_error
 		if (!seen[i])
 			rc = -1;
 out:
-	jt_free(&t);
+	mjt_free(&t);
 	if (rc)
 		invalid_event(err);
 	return rc;
