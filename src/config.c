@@ -133,6 +133,39 @@ static int parse_int(const char *name, const char *v, int lo, int hi, int *out)
 	return 0;
 }
 
+/* NAME=URL[,NAME=URL...] (commas or spaces between items). The URL is
+ * checked when the warehouse opens; the name here, because it must be
+ * usable as a ClusterIdentifier. */
+static int add_warehouses(struct config *cfg, const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int rc = 0;
+	for (char *item = strtok_r(copy, ", \t\n", &save); item && !rc; item = strtok_r(NULL, ", \t\n", &save)) {
+		char *eq = strchr(item, '=');
+		size_t nl = eq ? (size_t)(eq - item) : 0;
+		bool ok = eq && nl >= 1 && nl <= 63 && eq[1] && item[0] >= 'a' && item[0] <= 'z' && item[nl - 1] != '-';
+		for (size_t i = 0; ok && i < nl; i++)
+			ok = (item[i] >= 'a' && item[i] <= 'z') || (item[i] >= '0' && item[i] <= '9') ||
+			     (item[i] == '-' && item[i + 1] != '-');
+		for (int i = 0; ok && i < cfg->nwarehouses; i++)
+			ok = strlen(cfg->warehouses[i].name) != nl || strncmp(cfg->warehouses[i].name, item, nl);
+		if (!ok) {
+			fprintf(stderr,
+				"nuage: --warehouse wants NAME=URL with a unique NAME of lower-case letters, digits and single "
+				"hyphens (a Redshift cluster identifier), got '%s'\n",
+				item);
+			rc = -1;
+			break;
+		}
+		cfg->warehouses = xrealloc(cfg->warehouses, sizeof *cfg->warehouses * (size_t)(cfg->nwarehouses + 1));
+		cfg->warehouses[cfg->nwarehouses].name = xstrndup(item, nl);
+		cfg->warehouses[cfg->nwarehouses].url = xstrdup(eq + 1);
+		cfg->nwarehouses++;
+	}
+	free(copy);
+	return rc;
+}
+
 static void set_str(char **dst, const char *v)
 {
 	free(*dst);
@@ -151,7 +184,9 @@ void config_usage(void)
 	      "  --log-level LEVEL      error|warn|info|debug (info)          NUAGE_LOG_LEVEL\n"
 	      "  --no-access-log        no per-request log line               NUAGE_ACCESS_LOG=0\n"
 	      "  --max-connections N    concurrent connections (1024)         NUAGE_MAX_CONNECTIONS\n"
-	      "  --sns-cert-base URL    SNS SigningCertURL base (the client's) NUAGE_SNS_CERT_BASE\n",
+	      "  --sns-cert-base URL    SNS SigningCertURL base (the client's) NUAGE_SNS_CERT_BASE\n"
+	      "  --warehouse NAME=URL   a warehouse (repeatable; default      NUAGE_WAREHOUSES\n"
+	      "                         dev=sqlite:DATA/warehouse.db)\n",
 	      stdout);
 }
 
@@ -190,6 +225,8 @@ static int apply(struct config *cfg, const char *key, const char *v)
 		while (n > 0 && cfg->sns_cert_base[n - 1] == '/')
 			cfg->sns_cert_base[--n] = 0;
 	}
+	else if (!strcmp(key, "warehouse"))
+		return add_warehouses(cfg, v);
 	else {
 		fprintf(stderr, "nuage: unknown option --%s (see nuage help serve)\n", key);
 		return -1;
@@ -217,6 +254,7 @@ int config_load(struct config *cfg, int argc, char **argv)
 		{"NUAGE_CREDENTIALS", "credentials"}, {"NUAGE_CREDENTIALS_FILE", "credentials-file"},
 		{"NUAGE_LOG_LEVEL", "log-level"}, {"NUAGE_ACCESS_LOG", "access-log"},
 		{"NUAGE_MAX_CONNECTIONS", "max-connections"}, {"NUAGE_SNS_CERT_BASE", "sns-cert-base"},
+		{"NUAGE_WAREHOUSES", "warehouse"},
 	};
 	for (size_t i = 0; i < sizeof envs / sizeof *envs; i++) {
 		const char *v = getenv(envs[i][0]);
@@ -278,6 +316,11 @@ int config_load(struct config *cfg, int argc, char **argv)
 void config_free(struct config *cfg)
 {
 	clear_creds(cfg);
+	for (int i = 0; i < cfg->nwarehouses; i++) {
+		free(cfg->warehouses[i].name);
+		free(cfg->warehouses[i].url);
+	}
+	free(cfg->warehouses);
 	free(cfg->host);
 	free(cfg->data_dir);
 	free(cfg->region);

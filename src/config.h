@@ -17,6 +17,12 @@ struct credential {
 	char *display_name; /* S3 owner DisplayName (the account by default) */
 };
 
+/* A named warehouse (src/warehouse): `--warehouse NAME=URL`, repeatable. */
+struct warehouse_conf {
+	char *name; /* a Redshift cluster identifier: [a-z][a-z0-9]*(-[a-z0-9]+)*, 1-63 */
+	char *url;  /* sqlite:PATH | postgres://... | postgresql://... | redshift://... */
+};
+
 struct config {
 	char *host;            /* listen address, 127.0.0.1 */
 	int port;              /* 4566 */
@@ -32,6 +38,8 @@ struct config {
 	int idle_timeout_s;    /* keep-alive idle / body stall timeout */
 	char *sns_cert_base;   /* SNS SigningCertURL base ("https://sns.us-east-1.amazonaws.com"), or NULL:
 	                        * the address the publishing client used */
+	struct warehouse_conf *warehouses; /* in order given; the first is the default */
+	int nwarehouses;
 };
 
 /* Fills cfg from defaults, then NUAGE_* variables, then argv (after the
