@@ -21,6 +21,7 @@
 #include "store/blob.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "warehouse/catalog.h"
 #include "svc/svc.h"
 
 #include <signal.h>
@@ -46,6 +47,7 @@ static int open_store(const struct config *cfg)
 	int n = 0;
 	sets[n++] = &store_core_migrations;
 	sets[n++] = &queue_migrations;
+	sets[n++] = &warehouse_migrations;
 	const struct svc *const *list = svc_list();
 	for (int i = 0; list[i] && n < 64; i++)
 		if (list[i]->migrations)
