@@ -11,6 +11,7 @@ extern const struct svc svc_logs;
 extern const struct svc svc_s3;
 extern const struct svc svc_sqs;
 extern const struct svc svc_sns;
+extern const struct svc svc_redshift_data;
 
 static const struct svc *const services[] = {
 	&svc_sts,
@@ -18,6 +19,7 @@ static const struct svc *const services[] = {
 	&svc_s3,
 	&svc_sqs,
 	&svc_sns,
+	&svc_redshift_data,
 	NULL,
 };
 
