@@ -147,7 +147,8 @@ $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), load average at start: $LOAD
 Command: \`RUNS=$RUNS bench/formats.sh\`. Input: bench/gen_mixed.py, $ROWS rows, $(awk "BEGIN{printf \"%.1f\", $SIZE / 1e6}") MB
 (id, qty, score double, price 2-decimal, name, day date, ts timestamp, flag boolean; ~4% NULLs).
 nuage times are whole processes (\`nuage file convert|count\`, start-up and sniffing included);
-DuckDB times are the statement alone inside node with \`SET threads=1\`.
+DuckDB times are the statement alone inside node with \`SET threads=1\`. The machine is shared with
+other jobs (see the load average): compare the columns of one run rather than runs with each other.
 
 $table
 

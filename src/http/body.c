@@ -704,8 +704,9 @@ static struct instream *http_body_open_src(struct arena *a, struct conn *c, cons
 		long dl = vl < 90 ? base64_decode(req->headers[i].value, vl, tmp) : -1;
 		long want = k == DIGEST_CRC32 || k == DIGEST_CRC32C ? 4 : k == DIGEST_CRC64NVME ? 8 : k == DIGEST_SHA1 ? 20 : 32;
 		if (dl != want) {
-			*err = ERR_INVALID_REQUEST;
-			snprintf(msg, msglen, "Value for %s header is invalid.", req->headers[i].name);
+			/* S3 answers a checksum that cannot be right with BadDigest too. */
+			*err = ERR_BAD_DIGEST;
+			snprintf(msg, msglen, "The %s you specified did not match the calculated checksum.", kind_name(k));
 			return NULL;
 		}
 		b->s.checksum_kind = k;

@@ -22,7 +22,7 @@
  * `wildcard`, no prefix/suffix with equals-ignore-case, and anything-but
  * accepts values and `prefix` only.
  */
-#include "match/jtok.h"
+#include "match/pjtok.h"
 #include "match/match_int.h"
 #include "core/mem.h"
 
@@ -57,7 +57,7 @@ struct vlist {
 };
 
 struct comp {
-	struct jtok t;
+	struct pjtok t;
 	struct arena *mem;
 	int sns, attrs;
 	struct vlist *vl;
@@ -88,7 +88,7 @@ static int vfail(struct comp *c, int located, const char *fmt, va_list ap)
 {
 	vsnprintf(c->reason, sizeof c->reason, fmt, ap);
 	if (located)
-		mjt_fail(&c->t, "%s", c->reason);
+		pj_fail(&c->t, "%s", c->reason);
 	c->failed = 1;
 	c->located = located;
 	return -1;
@@ -136,10 +136,10 @@ static int rethrown(struct comp *c)
 	return -1;
 }
 
-static enum jt next(struct comp *c)
+static enum pj next(struct comp *c)
 {
-	enum jt k = mjt_next(&c->t);
-	if (k == JT_ERROR)
+	enum pj k = pj_next(&c->t);
+	if (k == PJ_ERROR)
 		tok_failed(c);
 	return k;
 }
@@ -148,7 +148,7 @@ static enum jt next(struct comp *c)
 static int text(struct comp *c, struct mt_str *out)
 {
 	size_t n;
-	const char *p = mjt_text(&c->t, &n);
+	const char *p = pj_text(&c->t, &n);
 	if (!p)
 		return tok_failed(c);
 	out->p = arena_strndup(c->mem, p, n);
@@ -272,19 +272,19 @@ static int wildcard(struct comp *c, const struct mt_str *s, struct mt_wild *w)
 /* {"prefix": {"equals-ignore-case": "x"}} after the inner '{'. */
 static int affix_eic(struct comp *c, struct mt_mv *m, int prefix)
 {
-	enum jt k = next(c);
-	if (k == JT_ERROR)
+	enum pj k = next(c);
+	if (k == PJ_ERROR)
 		return -1;
-	if (k != JT_FIELD_NAME)
+	if (k != PJ_FIELD_NAME)
 		return barf(c, "%s expression name not found", prefix ? "Prefix" : "Suffix");
 	struct mt_str op;
 	if (text(c, &op))
 		return -1;
 	if (!is_name(&op, "equals-ignore-case"))
 		return barf(c, "Unsupported %s pattern: %.*s", prefix ? "prefix" : "suffix", (int)op.n, op.p);
-	if ((k = next(c)) == JT_ERROR)
+	if ((k = next(c)) == PJ_ERROR)
 		return -1;
-	if (k != JT_STRING)
+	if (k != PJ_STRING)
 		return barf(c, "equals-ignore-case match pattern must be a string");
 	struct mt_str v;
 	if (text(c, &v))
@@ -292,9 +292,9 @@ static int affix_eic(struct comp *c, struct mt_mv *m, int prefix)
 	m->kind = prefix ? MT_PREFIX_EIC : MT_SUFFIX_EIC;
 	m->s = fold(c, &v);
 	for (int i = 0; i < 2; i++) {
-		if ((k = next(c)) == JT_ERROR)
+		if ((k = next(c)) == PJ_ERROR)
 			return -1;
-		if (k != JT_END_OBJECT)
+		if (k != PJ_END_OBJECT)
 			return barf(c, "Only one key allowed in match expression");
 	}
 	return 0;
@@ -347,13 +347,13 @@ static int ab_list(struct comp *c, struct mt_mv *m, int kind)
 	struct mt_str *set = NULL;
 	double *nums = NULL;
 	for (;;) {
-		enum jt k = next(c);
-		if (k == JT_ERROR)
+		enum pj k = next(c);
+		if (k == PJ_ERROR)
 			return rethrown(c);
-		if (k == JT_END_ARRAY)
+		if (k == PJ_END_ARRAY)
 			break;
-		const int num = plain && mjt_is_number(k);
-		if (k != JT_STRING && !num) {
+		const int num = plain && pj_is_number(k);
+		if (k != PJ_STRING && !num) {
 			if (plain)
 				barf(c, "Inside anything but list, start|null|boolean is not supported.");
 			else
@@ -391,13 +391,13 @@ static int ab_list(struct comp *c, struct mt_mv *m, int kind)
 static int anything_but(struct comp *c, struct mt_mv *m)
 {
 	int kind = MT_AB_STR; /* plain */
-	enum jt k = next(c);
-	if (k == JT_ERROR)
+	enum pj k = next(c);
+	if (k == PJ_ERROR)
 		return -1;
-	if (k == JT_START_OBJECT) {
-		if ((k = next(c)) == JT_ERROR)
+	if (k == PJ_START_OBJECT) {
+		if ((k = next(c)) == PJ_ERROR)
 			return -1;
-		if (k != JT_FIELD_NAME)
+		if (k != PJ_FIELD_NAME)
 			return barf(c, "Anything-But expression name not found");
 		struct mt_str op;
 		if (text(c, &op))
@@ -412,12 +412,12 @@ static int anything_but(struct comp *c, struct mt_mv *m)
 			kind = MT_AB_WILDCARD;
 		else
 			return barf(c, "Unsupported anything-but pattern: %.*s", (int)op.n, op.p);
-		if ((k = next(c)) == JT_ERROR)
+		if ((k = next(c)) == PJ_ERROR)
 			return -1;
 	}
-	if (k != JT_START_ARRAY && k != JT_STRING && !mjt_is_number(k))
+	if (k != PJ_START_ARRAY && k != PJ_STRING && !pj_is_number(k))
 		return barf(c, "Value of anything-but must be an array or single string/number value.");
-	if (k == JT_START_ARRAY) {
+	if (k == PJ_START_ARRAY) {
 		if (c->sns && kind != MT_AB_STR)
 			return barf(c, "prefix/suffix match pattern must be a string");
 		if (ab_list(c, m, kind))
@@ -426,7 +426,7 @@ static int anything_but(struct comp *c, struct mt_mv *m)
 		struct mt_str v;
 		if (text(c, &v))
 			return -1;
-		if (k == JT_STRING) {
+		if (k == PJ_STRING) {
 			struct mt_str *one = arena_alloc(c->mem, sizeof *one);
 			*one = v;
 			m->kind = MT_AB_STR;
@@ -441,7 +441,7 @@ static int anything_but(struct comp *c, struct mt_mv *m)
 			m->n = 1;
 		}
 	} else {
-		if (k != JT_STRING)
+		if (k != PJ_STRING)
 			return ab_wrong_type(c, kind);
 		struct mt_str v, *one = arena_alloc(c->mem, sizeof *one);
 		if (text(c, &v) || ab_member(c, kind, &v, one))
@@ -453,9 +453,9 @@ static int anything_but(struct comp *c, struct mt_mv *m)
 			return -1;
 	}
 	for (int i = 0; i < (kind == MT_AB_STR ? 1 : 2); i++) {
-		if ((k = next(c)) == JT_ERROR)
+		if ((k = next(c)) == PJ_ERROR)
 			return -1;
-		if (k != JT_END_OBJECT)
+		if (k != PJ_END_OBJECT)
 			return barf(c, "Too many elements in numeric expression");
 	}
 	return 0;
@@ -467,11 +467,11 @@ static int set_bound(struct comp *c, const struct mt_str *s, double *d)
 }
 
 /* completeNumericRange: after ">" or ">=" and its number. */
-static int numeric_range(struct comp *c, struct mt_mv *m, enum jt k, const struct mt_str *bottom, int open_bottom)
+static int numeric_range(struct comp *c, struct mt_mv *m, enum pj k, const struct mt_str *bottom, int open_bottom)
 {
 	size_t n;
-	if (k != JT_STRING) {
-		const char *p = mjt_text(&c->t, &n);
+	if (k != PJ_STRING) {
+		const char *p = pj_text(&c->t, &n);
 		return barf(c, "Bad value in numeric range: %.*s", (int)n, p ? p : "");
 	}
 	struct mt_str op, top;
@@ -484,15 +484,15 @@ static int numeric_range(struct comp *c, struct mt_mv *m, enum jt k, const struc
 		open_top = 0;
 	else
 		return barf(c, "Bad numeric range operator: %.*s", (int)op.n, op.p);
-	if ((k = next(c)) == JT_ERROR)
+	if ((k = next(c)) == PJ_ERROR)
 		return -1;
-	if (!mjt_is_number(k))
+	if (!pj_is_number(k))
 		return barf(c, "Value of %.*s must be numeric", (int)op.n, op.p);
 	if (text(c, &top))
 		return -1;
-	if ((k = next(c)) == JT_ERROR)
+	if ((k = next(c)) == PJ_ERROR)
 		return -1;
-	if (k != JT_END_ARRAY)
+	if (k != PJ_END_ARRAY)
 		return barf(c, "Too many terms in numeric range expression");
 	if (set_bound(c, bottom, &m->lo) || set_bound(c, &top, &m->hi))
 		return -1;
@@ -509,36 +509,36 @@ static int numeric(struct comp *c, struct mt_mv *m)
 	m->kind = MT_NUMERIC;
 	m->lo = -INFINITY;
 	m->hi = INFINITY;
-	enum jt k = next(c);
-	if (k == JT_ERROR)
+	enum pj k = next(c);
+	if (k == PJ_ERROR)
 		return -1;
-	if (k != JT_STRING) {
+	if (k != PJ_STRING) {
 		size_t n;
-		const char *p = mjt_text(&c->t, &n);
+		const char *p = pj_text(&c->t, &n);
 		return barf(c, "Invalid member in numeric match: %.*s", (int)n, p ? p : "");
 	}
 	struct mt_str op, v;
 	if (text(c, &op))
 		return -1;
-	if ((k = next(c)) == JT_ERROR)
+	if ((k = next(c)) == PJ_ERROR)
 		return -1;
 	int lower = is_name(&op, ">") || is_name(&op, ">=");
 	int upper = is_name(&op, "<") || is_name(&op, "<=");
 	if (!is_name(&op, "=") && !lower && !upper)
 		return barf(c, "Unrecognized numeric range operator: %.*s", (int)op.n, op.p);
-	if (!mjt_is_number(k))
+	if (!pj_is_number(k))
 		return barf(c, "Value of %s must be numeric", is_name(&op, "=") ? "equals" : op.p);
 	if (text(c, &v))
 		return -1;
-	if ((k = next(c)) == JT_ERROR)
+	if ((k = next(c)) == PJ_ERROR)
 		return -1;
 	if (lower) {
-		if (k != JT_END_ARRAY)
+		if (k != PJ_END_ARRAY)
 			return numeric_range(c, m, k, &v, op.n == 1);
 		m->lo_open = op.n == 1;
 		return set_bound(c, &v, &m->lo);
 	}
-	if (k != JT_END_ARRAY)
+	if (k != PJ_END_ARRAY)
 		return barf(c, "Too many elements in numeric expression");
 	if (upper) {
 		m->hi_open = op.n == 1;
@@ -553,20 +553,20 @@ static int numeric(struct comp *c, struct mt_mv *m)
 /* One-key operators whose value must be a single string. */
 static int string_op(struct comp *c, struct mt_str *v, const char *must)
 {
-	enum jt k = next(c);
-	if (k == JT_ERROR)
+	enum pj k = next(c);
+	if (k == PJ_ERROR)
 		return -1;
-	if (k != JT_STRING)
+	if (k != PJ_STRING)
 		return barf(c, "%s", must);
 	return text(c, v);
 }
 
 static int end_of_expression(struct comp *c)
 {
-	enum jt k = next(c);
-	if (k == JT_ERROR)
+	enum pj k = next(c);
+	if (k == PJ_ERROR)
 		return -1;
-	if (k != JT_END_OBJECT)
+	if (k != PJ_END_OBJECT)
 		return barf(c, "Only one key allowed in match expression");
 	return 0;
 }
@@ -574,10 +574,10 @@ static int end_of_expression(struct comp *c)
 /* processMatchExpression, after the '{' of {"op": ...}. */
 static int match_expression(struct comp *c, struct mt_mv *m)
 {
-	enum jt k = next(c);
-	if (k == JT_ERROR)
+	enum pj k = next(c);
+	if (k == PJ_ERROR)
 		return -1;
-	if (k != JT_FIELD_NAME)
+	if (k != PJ_FIELD_NAME)
 		return barf(c, "Match expression name not found");
 	struct mt_str op, v;
 	if (text(c, &op))
@@ -591,11 +591,11 @@ static int match_expression(struct comp *c, struct mt_mv *m)
 	}
 	if (is_name(&op, "prefix") || is_name(&op, "suffix")) {
 		int prefix = op.p[0] == 'p';
-		if ((k = next(c)) == JT_ERROR)
+		if ((k = next(c)) == PJ_ERROR)
 			return -1;
-		if (k == JT_START_OBJECT && !c->sns)
+		if (k == PJ_START_OBJECT && !c->sns)
 			return affix_eic(c, m, prefix);
-		if (k != JT_STRING)
+		if (k != PJ_STRING)
 			return barf(c, "%s match pattern must be a string", prefix ? "prefix" : "suffix");
 		if (text(c, &v))
 			return -1;
@@ -604,26 +604,26 @@ static int match_expression(struct comp *c, struct mt_mv *m)
 		return end_of_expression(c);
 	}
 	if (is_name(&op, "numeric")) {
-		if ((k = next(c)) == JT_ERROR)
+		if ((k = next(c)) == PJ_ERROR)
 			return -1;
-		if (k != JT_START_ARRAY)
+		if (k != PJ_START_ARRAY)
 			return barf(c, "Value of numeric must be an array.");
 		if (numeric(c, m))
 			return -1;
-		if ((k = next(c)) == JT_ERROR)
+		if ((k = next(c)) == PJ_ERROR)
 			return -1;
-		if (k != JT_END_OBJECT)
+		if (k != PJ_END_OBJECT)
 			return barf(c, "Too many elements in numeric expression");
 		return 0;
 	}
 	if (is_name(&op, "anything-but"))
 		return anything_but(c, m);
 	if (is_name(&op, "exists")) {
-		if ((k = next(c)) == JT_ERROR)
+		if ((k = next(c)) == PJ_ERROR)
 			return -1;
-		if (k == JT_TRUE)
+		if (k == PJ_TRUE)
 			m->kind = MT_EXISTS;
-		else if (k == JT_FALSE)
+		else if (k == PJ_FALSE)
 			m->kind = MT_ABSENT;
 		else
 			return barf(c, "exists match pattern must be either true or false.");
@@ -751,25 +751,25 @@ static int write_rules(struct comp *c, const struct mt_str *path, int depth, dou
 	struct vbuild v = {0};
 	int rc = -1;
 	for (;;) {
-		enum jt k = next(c);
-		if (k == JT_ERROR)
+		enum pj k = next(c);
+		if (k == PJ_ERROR)
 			goto out;
-		if (k == JT_END_ARRAY)
+		if (k == PJ_END_ARRAY)
 			break;
 		struct mt_str s;
-		if (k == JT_START_OBJECT) {
+		if (k == PJ_START_OBJECT) {
 			if (match_expression(c, vadd(&v)))
 				goto out;
 			continue;
 		}
-		if (k == JT_START_ARRAY) {
+		if (k == PJ_START_ARRAY) {
 			barf(c, "Match value must be String, number, true, false, or null");
 			goto out;
 		}
 		if (text(c, &s))
 			goto out;
 		struct mt_mv *m = vadd(&v);
-		if (k == JT_STRING) {
+		if (k == PJ_STRING) {
 			int ok;
 			uint8_t len;
 			if (mt_ip_parse(s.p, s.n, m->ip_lo, &len, &ok) && ok) {
@@ -779,11 +779,11 @@ static int write_rules(struct comp *c, const struct mt_str *path, int depth, dou
 				m->kind = MT_EXACT_STR;
 			}
 			m->s = s;
-		} else if (mjt_is_number(k)) {
+		} else if (pj_is_number(k)) {
 			m->kind = mt_number(s.p, s.n, &m->d) == 1 ? MT_EXACT_NUM : MT_EXACT_RAWNUM;
 			m->s = s;
 		} else {
-			m->kind = k == JT_TRUE ? MT_TRUE : k == JT_FALSE ? MT_FALSE : MT_NULL;
+			m->kind = k == PJ_TRUE ? MT_TRUE : k == PJ_FALSE ? MT_FALSE : MT_NULL;
 		}
 	}
 	if (!v.n) {
@@ -817,25 +817,25 @@ static int parse_object(struct comp *c, int in_or, int depth, double *comb);
  * ahead on a copy of the tokenizer. */
 static int sns_or_operator(struct comp *c)
 {
-	struct jtok la = c->t;
+	struct pjtok la = c->t;
 	la.text = la.name = NULL;
 	la.text_cap = la.name_cap = la.text_len = la.name_len = 0;
 	int objects = 0, ok = 1;
-	if (mjt_next(&la) != JT_START_ARRAY) {
+	if (pj_next(&la) != PJ_START_ARRAY) {
 		ok = 0;
 	} else {
 		for (;;) {
-			enum jt k = mjt_next(&la);
-			if (k == JT_END_ARRAY)
+			enum pj k = pj_next(&la);
+			if (k == PJ_END_ARRAY)
 				break;
-			if (k != JT_START_OBJECT || mjt_skip_children(&la) == JT_ERROR) {
+			if (k != PJ_START_OBJECT || pj_skip_children(&la) == PJ_ERROR) {
 				ok = 0;
 				break;
 			}
 			objects++;
 		}
 	}
-	mjt_free(&la);
+	pj_free(&la);
 	return ok && objects >= 2;
 }
 
@@ -846,20 +846,20 @@ static int parse_or(struct comp *c, int depth, double *comb)
 	memset(&c->rules, 0, sizeof c->rules);
 	int rc = -1, count = 0;
 	double before = *comb, total = 0;
-	enum jt k = next(c);
-	if (k == JT_ERROR)
+	enum pj k = next(c);
+	if (k == PJ_ERROR)
 		goto out;
-	if (k != JT_START_ARRAY) {
+	if (k != PJ_START_ARRAY) {
 		barf(c, "It must be an Array followed with $or.");
 		goto out;
 	}
 	for (;;) {
-		if ((k = next(c)) == JT_ERROR)
+		if ((k = next(c)) == PJ_ERROR)
 			goto out;
-		if (k == JT_END_ARRAY)
+		if (k == PJ_END_ARRAY)
 			break;
 		count++;
-		if (k != JT_START_OBJECT) {
+		if (k != PJ_START_OBJECT) {
 			barf(c, "Only JSON object is allowed in array of $or relationship.");
 			goto out;
 		}
@@ -931,10 +931,10 @@ static int parse_object(struct comp *c, int in_or, int depth, double *comb)
 {
 	int fields = 0;
 	for (;;) {
-		enum jt k = next(c);
-		if (k == JT_ERROR)
+		enum pj k = next(c);
+		if (k == PJ_ERROR)
 			return -1;
-		if (k == JT_END_OBJECT)
+		if (k == PJ_END_OBJECT)
 			break;
 		fields = 1;
 		struct mt_str name;
@@ -950,9 +950,9 @@ static int parse_object(struct comp *c, int in_or, int depth, double *comb)
 		if (in_or && reserved_in_or(&name))
 			return barf(c, "%.*s is Ruler reserved fieldName which cannot be used inside $or.", (int)name.n,
 				    name.p);
-		if ((k = next(c)) == JT_ERROR)
+		if ((k = next(c)) == PJ_ERROR)
 			return -1;
-		if (k == JT_START_OBJECT) {
+		if (k == PJ_START_OBJECT) {
 			if (c->psegs >= MATCH_MAX_DEPTH)
 				return barf(c, "Document nesting depth (%d) exceeds the maximum allowed (%d)", c->psegs + 1,
 					    MATCH_MAX_DEPTH);
@@ -962,7 +962,7 @@ static int parse_object(struct comp *c, int in_or, int depth, double *comb)
 			path_pop(c);
 			if (rc)
 				return -1;
-		} else if (k == JT_START_ARRAY) {
+		} else if (k == PJ_START_ARRAY) {
 			struct mt_str path = extended(c, &name);
 			if (write_rules(c, &path, depth, comb))
 				return -1;
@@ -1083,13 +1083,13 @@ static void build_ir(struct comp *c, match_pattern *p)
 /* SNS reads the policy as JSON before compiling it. */
 static int sns_parse_json(struct comp *c, const char *json, size_t len)
 {
-	struct jtok t;
-	mjt_init(&t, json, len, MATCH_MAX_DEPTH);
+	struct pjtok t;
+	pj_init(&t, json, len, MATCH_MAX_DEPTH);
 	int rc = 0;
-	enum jt k = mjt_next(&t);
-	if (k == JT_START_OBJECT || k == JT_START_ARRAY)
-		k = mjt_skip_children(&t);
-	if (k == JT_ERROR) {
+	enum pj k = pj_next(&t);
+	if (k == PJ_START_OBJECT || k == PJ_START_ARRAY)
+		k = pj_skip_children(&t);
+	if (k == PJ_ERROR) {
 		snprintf(c->reason, sizeof c->reason, "%s", t.reason);
 		c->t.err_pos = t.err_pos;
 		c->t.err_row = t.err_row;
@@ -1098,7 +1098,7 @@ static int sns_parse_json(struct comp *c, const char *json, size_t len)
 		c->located = 1;
 		rc = -1;
 	}
-	mjt_free(&t);
+	pj_free(&t);
 	return rc;
 }
 
@@ -1118,7 +1118,7 @@ static void make_error(struct comp *c, enum match_dialect d, unsigned flags, str
 	err->short_len = n < 0 ? 0 : (size_t)n < sizeof err->message ? (size_t)n : sizeof err->message - 1;
 	for (int i = 0; i < c->located; i++) {
 		char loc[2400];
-		mjt_location(&c->t, loc, sizeof loc);
+		pj_location(&c->t, loc, sizeof loc);
 		size_t used = strlen(err->message);
 		snprintf(err->message + used, sizeof err->message - used, "%s", loc);
 	}
@@ -1140,23 +1140,23 @@ int match_pattern_compile(const char *json, size_t len, enum match_dialect diale
 	double comb = 1;
 	if (!json)
 		len = 0;
-	mjt_init(&c.t, json ? json : "", len, MATCH_MAX_DEPTH);
+	pj_init(&c.t, json ? json : "", len, MATCH_MAX_DEPTH);
 	if (len > MATCH_MAX_PATTERN) {
 		fail_plain(&c, "Pattern is larger than %d bytes", MATCH_MAX_PATTERN);
 		goto fail;
 	}
 	if (c.sns && sns_parse_json(&c, json, len))
 		goto fail;
-	enum jt k = next(&c);
-	if (k == JT_ERROR)
+	enum pj k = next(&c);
+	if (k == PJ_ERROR)
 		goto fail;
-	if (k != JT_START_OBJECT) {
+	if (k != PJ_START_OBJECT) {
 		barf(&c, "Filter is not an object");
 		goto fail;
 	}
 	if (parse_object(&c, 0, 1, &comb)) {
 		/* SNS accepts "{}" as "no filter"; event-ruler refuses it */
-		if (!(c.sns && c.t.cur == JT_ERROR && !strcmp(c.reason, "Empty objects are not allowed") &&
+		if (!(c.sns && c.t.cur == PJ_ERROR && !strcmp(c.reason, "Empty objects are not allowed") &&
 		      c.t.depth == 0 && c.psegs == 0 && c.rules.n == 0))
 			goto fail;
 		c.failed = 0;
@@ -1194,7 +1194,7 @@ done:
 	rules_free(&c.rules);
 	free(c.vl);
 	free(c.pbuf);
-	mjt_free(&c.t);
+	pj_free(&c.t);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 /* match_int.h — internals shared by the files of src/match (see match.h).
  *
  * The pipeline, one file per stage:
- *   jtok.c      JSON tokens with Jackson's error texts and positions
+ *   pjtok.c     JSON tokens with Jackson's error texts and positions
  *   compile.c   pattern / filter-policy grammar (event-ruler's order) -> IR
  *   value.c     one value matcher (prefix, numeric, cidr, ...) on one field
  *   wildcard.c, ipaddr.c, number.c, casefold.c: the pieces value.c uses

@@ -7,7 +7,7 @@
  * policies per topic by default), so a rebuild costs microseconds and the
  * index can stay immutable, which is what lets many threads match at once.
  */
-#include "match/jtok.h"
+#include "match/pjtok.h"
 #include "match/match_int.h"
 #include "core/mem.h"
 
@@ -87,25 +87,25 @@ int match_event_check_envelope(const char *event, size_t len, struct match_error
 	static const char *const need[] = {"id", "account", "source", "time", "region", "detail-type"};
 	enum { NNEED = sizeof need / sizeof *need };
 	int seen[NNEED] = {0}, rc = -1;
-	struct jtok t;
-	mjt_init(&t, event ? event : "", event && len <= MATCH_MAX_EVENT ? len : 0, 64);
-	if (mjt_next(&t) != JT_START_OBJECT)
+	struct pjtok t;
+	pj_init(&t, event ? event : "", event && len <= MATCH_MAX_EVENT ? len : 0, 64);
+	if (pj_next(&t) != PJ_START_OBJECT)
 		goto out;
 	for (;;) {
-		enum jt k = mjt_next(&t);
-		if (k == JT_END_OBJECT)
+		enum pj k = pj_next(&t);
+		if (k == PJ_END_OBJECT)
 			break;
-		if (k != JT_FIELD_NAME)
+		if (k != PJ_FIELD_NAME)
 			goto out;
 		size_t n;
-		const char *name = mjt_text(&t, &n);
+		const char *name = pj_text(&t, &n);
 		for (int i = 0; i < NNEED; i++)
 			if (n == strlen(need[i]) && !memcmp(name, need[i], n))
 				seen[i] = 1;
-		k = mjt_next(&t);
-		if (k == JT_STRING && !mjt_text(&t, &n))
+		k = pj_next(&t);
+		if (k == PJ_STRING && !pj_text(&t, &n))
 			goto out;
-		if (mjt_skip_children(&t) == JT_ERROR)
+		if (pj_skip_children(&t) == PJ_ERROR)
 			goto out;
 	}
 	rc = 0;
@@ -113,7 +113,7 @@ int match_event_check_envelope(const char *event, size_t len, struct match_error
 		if (!seen[i])
 			rc = -1;
 out:
-	mjt_free(&t);
+	pj_free(&t);
 	if (rc)
 		invalid_event(err);
 	return rc;

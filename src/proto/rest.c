@@ -552,3 +552,16 @@ bool rest_payload_streams(const struct model_member *m)
 {
 	return m && ((m->flags & MF_STREAMING) || (m->shape->flags & SHF_STREAMING));
 }
+
+void rest_encode_stream(struct call *c, struct http_response *r)
+{
+	if (!c->out_body.present)
+		return;
+	if (c->out_body.fd >= 0) {
+		r->fd = c->out_body.fd;
+		r->off = c->out_body.off;
+		r->len = c->out_body.len;
+	} else {
+		buf_add(&r->body, c->out_body.mem, c->out_body.memlen);
+	}
+}

@@ -23,6 +23,8 @@ int rest_decode_bindings(struct call *c, const char *path, json_t *input);
 void rest_encode_bindings(struct call *c, struct http_response *r);
 /* The payload member of a structure (its `payload` trait), or NULL. */
 const struct model_member *rest_payload_member(const struct model_shape *s);
+/* Puts the handler's streaming output (file range or memory) into r. */
+void rest_encode_stream(struct call *c, struct http_response *r);
 /* True when the body is the streaming payload member. */
 bool rest_payload_streams(const struct model_member *m);
 

@@ -55,15 +55,7 @@ static void encode(struct call *c, struct http_response *r)
 	const struct model_member *pm = rest_payload_member(out);
 	if (pm) {
 		if (rest_payload_streams(pm)) {
-			if (c->out_body.present) {
-				if (c->out_body.fd >= 0) {
-					r->fd = c->out_body.fd;
-					r->off = c->out_body.off;
-					r->len = c->out_body.len;
-				} else {
-					buf_add(&r->body, c->out_body.mem, c->out_body.memlen);
-				}
-			}
+			rest_encode_stream(c, r);
 			return;
 		}
 		json_t *v = c->output ? json_object_get(c->output, pm->name) : NULL;

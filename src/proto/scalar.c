@@ -89,6 +89,16 @@ static int parse_i64(const char *s, size_t n, int64_t *out)
 	return 0;
 }
 
+/* A json string of the bytes base64 text decodes to, or NULL. */
+static json_t *from_base64(const char *txt, size_t len)
+{
+	unsigned char *raw = xmalloc(len + 4);
+	long rl = base64_decode(txt, len, raw);
+	json_t *v = rl >= 0 ? json_stringn_nocheck((const char *)raw, (size_t)rl) : NULL;
+	free(raw);
+	return v;
+}
+
 json_t *scalar_from_text(const struct model_shape *s, const struct model_member *m, const char *txt, size_t len,
 			 enum text_ctx ctx, char *why, size_t whylen)
 {
@@ -96,10 +106,11 @@ json_t *scalar_from_text(const struct model_shape *s, const struct model_member 
 	case SHAPE_STRING:
 		if (m && (m->flags & MF_JSONVALUE) && ctx == TEXT_HEADER) {
 			/* A jsonvalue header is base64 of a JSON document. */
-			unsigned char *raw = xmalloc(len + 4);
-			long rl = base64_decode(txt, len, raw);
-			json_t *v = rl >= 0 ? json_stringn((const char *)raw, (size_t)rl) : NULL;
-			free(raw);
+			json_t *v = from_base64(txt, len);
+			if (v && !utf8_valid(json_string_value(v), json_string_length(v))) {
+				json_decref(v);
+				v = NULL;
+			}
 			if (!v)
 				snprintf(why, whylen, "is not valid base64-encoded JSON");
 			return v;
@@ -155,10 +166,7 @@ json_t *scalar_from_text(const struct model_shape *s, const struct model_member 
 		return json_integer(ms);
 	}
 	case SHAPE_BLOB: {
-		unsigned char *raw = xmalloc(len + 4);
-		long rl = base64_decode(txt, len, raw);
-		json_t *v = rl >= 0 ? json_stringn_nocheck((const char *)raw, (size_t)rl) : NULL;
-		free(raw);
+		json_t *v = from_base64(txt, len);
 		if (!v)
 			snprintf(why, whylen, "is not valid base64");
 		return v;

@@ -1,4 +1,4 @@
-/* Fuzzes the awsJson decoder (and validation) against the Logs model. */
+/* Fuzzes the awsJson protocol decoder (and validation) against the Logs model. */
 #include "fuzz_proto.h"
 #include "proto/models/models.h"
 

@@ -195,13 +195,7 @@ static int commit_part(struct call *c, struct upload *u, int64_t n, struct blob_
 		}
 		return s3_internal(c, "part row");
 	}
-	if (db_commit()) {
-		blob_abort(w);
-		return s3_internal(c, "commit");
-	}
-	blob_publish(w);
-	blob_collect();
-	return 0;
+	return s3_commit_blob(c, w);
 }
 
 static int part_number(struct call *c, int64_t *n)
@@ -246,21 +240,12 @@ int s3_upload_part(struct call *c)
 
 int s3_upload_part_copy(struct call *c)
 {
-	struct s3_bucket b, sb;
+	struct s3_bucket b;
 	struct upload u;
 	int64_t n;
-	const char *sbucket, *skey;
-	if (s3_input_bucket(c, &b) || part_number(c, &n) ||
-	    load_upload(c, b.name, call_str(c, "Key"), call_str(c, "UploadId"), &u) ||
-	    s3_parse_copy_source(c, &sbucket, &skey) || s3_bucket_get(c, sbucket, &sb))
-		return -1;
 	struct s3_object src;
-	int f = s3_object_load(c, sb.name, skey, &src);
-	if (f < 0)
-		return s3_internal(c, "source lookup");
-	if (!f)
-		return s3_no_such_key(c, skey);
-	if (s3_check_copy_conditions(c, &src))
+	if (s3_input_bucket(c, &b) || part_number(c, &n) ||
+	    load_upload(c, b.name, call_str(c, "Key"), call_str(c, "UploadId"), &u) || s3_load_copy_source(c, &src))
 		return -1;
 	int64_t off = 0, len = src.size;
 	const char *range = call_str(c, "CopySourceRange");
@@ -666,13 +651,7 @@ int s3_complete_multipart_upload(struct call *c)
 		blob_abort(&w);
 		return s3_internal(c, "complete");
 	}
-	if (db_commit()) {
-		blob_abort(&w);
-		return s3_internal(c, "commit");
-	}
-	blob_publish(&w);
-	blob_collect();
-	return 0;
+	return s3_commit_blob(c, &w);
 }
 
 int s3_abort_multipart_upload(struct call *c)

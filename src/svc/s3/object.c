@@ -424,6 +424,20 @@ int s3_check_copy_conditions(struct call *c, const struct s3_object *src)
 	return 0;
 }
 
+int s3_load_copy_source(struct call *c, struct s3_object *src)
+{
+	struct s3_bucket sb;
+	const char *sbucket, *skey;
+	if (s3_parse_copy_source(c, &sbucket, &skey) || s3_bucket_get(c, sbucket, &sb))
+		return -1;
+	int f = s3_object_load(c, arena_strdup(c->arena, sb.name), skey, src);
+	if (f < 0)
+		return s3_internal(c, "source lookup");
+	if (!f)
+		return s3_no_such_key(c, skey);
+	return s3_check_copy_conditions(c, src);
+}
+
 /* Copies [off, off+len) of a source blob into a new sealed blob. */
 int s3_copy_range(struct call *c, const char *src_blob, int64_t off, int64_t len, struct blob_writer *w,
 		  unsigned char md5_out[16])
@@ -462,21 +476,14 @@ int s3_copy_range(struct call *c, const char *src_blob, int64_t off, int64_t len
 
 int s3_copy_object(struct call *c)
 {
-	struct s3_bucket b, sb;
+	struct s3_bucket b;
 	if (s3_input_bucket(c, &b))
 		return -1;
-	const char *key = call_str(c, "Key"), *sbucket, *skey;
+	const char *key = call_str(c, "Key");
 	if (strlen(key) > S3_MAX_KEY)
 		return call_error(c, ERR_S3_KEY_TOO_LONG, NULL);
-	if (s3_parse_copy_source(c, &sbucket, &skey) || s3_bucket_get(c, sbucket, &sb))
-		return -1;
 	struct s3_object src;
-	int f = s3_object_load(c, sb.name, skey, &src);
-	if (f < 0)
-		return s3_internal(c, "source lookup");
-	if (!f)
-		return s3_no_such_key(c, skey);
-	if (s3_check_copy_conditions(c, &src))
+	if (s3_load_copy_source(c, &src))
 		return -1;
 	if (src.size > S3_MAX_PUT)
 		return call_error(c, ERR_INVALID_REQUEST,
@@ -489,7 +496,7 @@ int s3_copy_object(struct call *c)
 		return call_error(c, ERR_INVALID_ARGUMENT, "Unknown tagging directive.");
 	bool replace_meta = md && !strcmp(md, "REPLACE"), replace_tags = td && !strcmp(td, "REPLACE");
 	const char *sc = call_str(c, "StorageClass");
-	if (!strcmp(sb.name, b.name) && !strcmp(skey, key) && !replace_meta && !sc && !call_str(c, "ServerSideEncryption") &&
+	if (!strcmp(src.bucket, b.name) && !strcmp(src.key, key) && !replace_meta && !sc && !call_str(c, "ServerSideEncryption") &&
 	    !call_str(c, "WebsiteRedirectLocation"))
 		return call_error(c, ERR_INVALID_REQUEST,
 				  "This copy request is illegal because it is trying to copy an object to itself without "

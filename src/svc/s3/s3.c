@@ -432,6 +432,11 @@ int s3_commit_object(struct call *c, struct blob_writer *w, struct s3_object *o)
 		blob_abort(w);
 		return s3_internal(c, "object row");
 	}
+	return s3_commit_blob(c, w);
+}
+
+int s3_commit_blob(struct call *c, struct blob_writer *w)
+{
 	if (db_commit()) {
 		blob_abort(w);
 		return s3_internal(c, "commit");

@@ -71,6 +71,9 @@ void s3_object_headers(struct call *c, const struct s3_object *o, bool with_chec
 int s3_receive_body(struct call *c, struct blob_writer *w, struct s3_object *o, bool multipart_part);
 /* Commits an object: txn { put row (release old), register blob }, publish. */
 int s3_commit_object(struct call *c, struct blob_writer *w, struct s3_object *o);
+/* Ends a transaction that registered w: commit (w discarded on failure),
+ * publish, collect released blobs. */
+int s3_commit_blob(struct call *c, struct blob_writer *w);
 /* Parses "k1=v1&k2=v2" (x-amz-tagging) into tags; -1 with InvalidTag set. */
 int s3_tags_from_header(struct call *c, const char *hdr, json_t **tags);
 /* Validates a TagSet list ([{Key, Value}]) into {"k":"v"}; max tags per object/bucket. */
@@ -81,6 +84,8 @@ json_t *s3_tags_to_set(json_t *tags);
 int s3_collect_object_attrs(struct call *c, json_t *attrs, const char **storage_class, json_t **tags);
 int s3_parse_copy_source(struct call *c, const char **bucket, const char **key);
 int s3_check_copy_conditions(struct call *c, const struct s3_object *src);
+/* x-amz-copy-source: parse, load the object, check the copy-source conditions. */
+int s3_load_copy_source(struct call *c, struct s3_object *src);
 int s3_copy_range(struct call *c, const char *src_blob, int64_t off, int64_t len, struct blob_writer *w,
 		  unsigned char md5_out[16]);
 /* bucket.c: shared with object ACL calls */

@@ -216,6 +216,7 @@ TEST(body_checksum_header)
 	CHECK_INT(e, ERR_BAD_DIGEST);
 	CHECK(!mkreq(&r, "PUT /b/k HTTP/1.1\r\nContent-Length: 5\r\nx-amz-checksum-sha256: short\r\n\r\n"));
 	CHECK(!http_body_open_mem(&a, "hello", 5, &r, NULL, NULL, &e, msg, sizeof msg));
+	CHECK_INT(e, ERR_BAD_DIGEST);
 	buf_free(&out);
 	arena_free(&a);
 }

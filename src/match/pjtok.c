@@ -1,11 +1,11 @@
-/* jtok.c — see jtok.h. Each error path names the Jackson routine whose text
+/* pjtok.c — see pjtok.h (pattern JSON tokens). Each error path names the Jackson routine whose text
  * and position it reproduces, because those are what AWS returns.
  *
- * Invariants: pos only moves forward; once cur is JT_ERROR every call
- * returns JT_ERROR; text/name buffers never exceed JT_TEXT_MAX (the input is
+ * Invariants: pos only moves forward; once cur is PJ_ERROR every call
+ * returns PJ_ERROR; text/name buffers never exceed PJ_TEXT_MAX (the input is
  * capped below that by the callers, so a longer token cannot occur).
  */
-#include "match/jtok.h"
+#include "match/pjtok.h"
 #include "match/match_int.h"
 #include "core/mem.h"
 
@@ -20,7 +20,7 @@
 
 static const char *const VALID_TOKENS = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
 
-void mjt_init(struct jtok *t, const char *s, size_t n, int max_depth)
+void pj_init(struct pjtok *t, const char *s, size_t n, int max_depth)
 {
 	memset(t, 0, sizeof *t);
 	t->s = s;
@@ -29,16 +29,16 @@ void mjt_init(struct jtok *t, const char *s, size_t n, int max_depth)
 	t->ctx[0].type = CTX_ROOT;
 }
 
-void mjt_free(struct jtok *t)
+void pj_free(struct pjtok *t)
 {
 	free(t->text);
 	free(t->name);
 	t->text = t->name = NULL;
 }
 
-int mjt_is_number(enum jt k)
+int pj_is_number(enum pj k)
 {
-	return k == JT_INT || k == JT_FLOAT;
+	return k == PJ_INT || k == PJ_FLOAT;
 }
 
 /* UTF-16 units between two byte offsets, as Java counts columns. */
@@ -55,7 +55,7 @@ static size_t units(const char *s, size_t from, size_t to)
 
 /* Jackson's source description: (String)"..." cut at 500 chars, control
  * characters other than CR/LF written as \uXXXX. */
-static void source_desc(const struct jtok *t, char *out, size_t cap)
+static void source_desc(const struct pjtok *t, char *out, size_t cap)
 {
 	size_t o = 0, chars = 0, i = 0;
 #define PUT(c)                              \
@@ -94,7 +94,7 @@ static void source_desc(const struct jtok *t, char *out, size_t cap)
 #undef PUT
 }
 
-static void describe_location(const struct jtok *t, uint32_t row, size_t row_start, size_t pos, int root,
+static void describe_location(const struct pjtok *t, uint32_t row, size_t row_start, size_t pos, int root,
 			      char *out, size_t cap)
 {
 	char src[2200];
@@ -103,24 +103,24 @@ static void describe_location(const struct jtok *t, uint32_t row, size_t row_sta
 	snprintf(out, cap, "[Source: %s; line: %u, column: %zu]", src, row + 1, col);
 }
 
-void mjt_location(const struct jtok *t, char *out, size_t cap)
+void pj_location(const struct pjtok *t, char *out, size_t cap)
 {
 	char loc[2400];
 	describe_location(t, t->err_row, t->err_row_start, t->err_pos, 0, loc, sizeof loc);
 	snprintf(out, cap, "\n at %s", loc);
 }
 
-static void fail_at(struct jtok *t, size_t pos, const char *fmt, va_list ap)
+static void fail_at(struct pjtok *t, size_t pos, const char *fmt, va_list ap)
 {
 	vsnprintf(t->reason, sizeof t->reason, fmt, ap);
 	t->err_pos = pos < t->row_start ? t->row_start : pos;
 	t->err_row = t->row;
 	t->err_row_start = t->row_start;
-	t->cur = JT_ERROR;
-	t->pending = JT_NONE;
+	t->cur = PJ_ERROR;
+	t->pending = PJ_NONE;
 }
 
-void mjt_fail(struct jtok *t, const char *fmt, ...)
+void pj_fail(struct pjtok *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -128,8 +128,8 @@ void mjt_fail(struct jtok *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void fail_pos(struct jtok *t, size_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail_pos(struct jtok *t, size_t pos, const char *fmt, ...)
+static void fail_pos(struct pjtok *t, size_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_pos(struct pjtok *t, size_t pos, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -138,7 +138,7 @@ static void fail_pos(struct jtok *t, size_t pos, const char *fmt, ...)
 }
 
 /* The code point at byte i and its length in bytes. */
-static uint32_t cp_at(const struct jtok *t, size_t i, size_t *len)
+static uint32_t cp_at(const struct pjtok *t, size_t i, size_t *len)
 {
 	size_t j = i;
 	uint32_t cp = mt_utf8_next(t->s, t->n, &j);
@@ -162,7 +162,7 @@ static void char_desc(uint32_t cp, char *out, size_t cap)
 }
 
 /* _reportUnexpectedChar: the location is the character itself. */
-static void unexpected_char(struct jtok *t, size_t at, const char *comment)
+static void unexpected_char(struct pjtok *t, size_t at, const char *comment)
 {
 	size_t len;
 	char d[64];
@@ -187,7 +187,7 @@ static int ident_part(uint32_t cp)
 }
 
 /* _reportInvalidToken: gathers the rest of the word for the message. */
-static void invalid_token(struct jtok *t, const char *matched, size_t mlen)
+static void invalid_token(struct pjtok *t, const char *matched, size_t mlen)
 {
 	char word[300];
 	size_t w = mlen < 256 ? mlen : 256;
@@ -209,12 +209,12 @@ static void invalid_token(struct jtok *t, const char *matched, size_t mlen)
 		}
 	}
 	word[w] = 0;
-	mjt_fail(t, "Unrecognized token '%s': was expecting %s", word, VALID_TOKENS);
+	pj_fail(t, "Unrecognized token '%s': was expecting %s", word, VALID_TOKENS);
 }
 
 /* _skipWSOrEnd: the next significant character (pointer past it), -1 at the
  * end, -2 after an error. */
-static int skip_ws(struct jtok *t)
+static int skip_ws(struct pjtok *t)
 {
 	while (t->pos < t->n) {
 		unsigned char c = (unsigned char)t->s[t->pos++];
@@ -231,7 +231,7 @@ static int skip_ws(struct jtok *t)
 			t->row++;
 			t->row_start = t->pos;
 		} else {
-			mjt_fail(t,
+			pj_fail(t,
 				"Illegal character ((CTRL-CHAR, code %u)): only regular white space (\\r, \\n, \\t) is "
 				"allowed between tokens",
 				c);
@@ -247,7 +247,7 @@ static int buf_put(char **b, size_t *len, size_t *cap, const char *p, size_t n)
 		size_t nc = *cap ? *cap : 64;
 		while (nc < *len + n + 1)
 			nc *= 2;
-		if (nc > JT_TEXT_MAX + 8)
+		if (nc > PJ_TEXT_MAX + 8)
 			return -1;
 		*b = xrealloc(*b, nc);
 		*cap = nc;
@@ -261,7 +261,7 @@ static int buf_put(char **b, size_t *len, size_t *cap, const char *p, size_t n)
 /* Reads a string body (pointer after the opening quote) into out, or just
  * skips it when out is NULL. `what` names it in messages ("string value",
  * "name"). Unpaired surrogates become '?', as Java's UTF-8 encoder writes. */
-static int read_string(struct jtok *t, char **out, size_t *len, size_t *cap, const char *what)
+static int read_string(struct pjtok *t, char **out, size_t *len, size_t *cap, const char *what)
 {
 	if (out)
 		*len = 0;
@@ -276,21 +276,21 @@ static int read_string(struct jtok *t, char **out, size_t *len, size_t *cap, con
 			t->pos++;
 		}
 		if (out && t->pos > start && buf_put(out, len, cap, t->s + start, t->pos - start)) {
-			mjt_fail(t, "String value too long");
+			pj_fail(t, "String value too long");
 			return -1;
 		}
 		if (t->pos >= t->n) {
 			if (!strcmp(what, "name"))
-				mjt_fail(t, "Unexpected end-of-input in field name");
+				pj_fail(t, "Unexpected end-of-input in field name");
 			else
-				mjt_fail(t, "Unexpected end-of-input: was expecting closing quote for a string value");
+				pj_fail(t, "Unexpected end-of-input: was expecting closing quote for a string value");
 			return -1;
 		}
 		unsigned char c = (unsigned char)t->s[t->pos++];
 		if (c == '"')
 			return 0;
 		if (c < 0x20) {
-			mjt_fail(t,
+			pj_fail(t,
 				"Illegal unquoted character ((CTRL-CHAR, code %u)): has to be escaped using backslash to "
 				"be included in %s",
 				c, what);
@@ -300,7 +300,7 @@ static int read_string(struct jtok *t, char **out, size_t *len, size_t *cap, con
 		uint32_t cp;
 		int rc = mt_json_escape(t->s, t->n, &t->pos, &cp);
 		if (rc == MT_ESC_EOF) {
-			mjt_fail(t, "Unexpected end-of-input in character escape sequence");
+			pj_fail(t, "Unexpected end-of-input in character escape sequence");
 			return -1;
 		}
 		if (rc == MT_ESC_BADHEX) {
@@ -310,7 +310,7 @@ static int read_string(struct jtok *t, char **out, size_t *len, size_t *cap, con
 		if (rc == MT_ESC_UNKNOWN) {
 			char d[64];
 			char_desc(cp, d, sizeof d);
-			mjt_fail(t, "Unrecognized character escape %s", d);
+			pj_fail(t, "Unrecognized character escape %s", d);
 			return -1;
 		}
 		if (out) {
@@ -320,14 +320,14 @@ static int read_string(struct jtok *t, char **out, size_t *len, size_t *cap, con
 	}
 }
 
-static int push_ctx(struct jtok *t, uint8_t type, size_t pos, uint32_t row, size_t row_start)
+static int push_ctx(struct pjtok *t, uint8_t type, size_t pos, uint32_t row, size_t row_start)
 {
 	if (t->depth + 1 > t->max_depth) {
-		mjt_fail(t, "Document nesting depth (%d) exceeds the maximum allowed (%d)", t->depth + 1, t->max_depth);
+		pj_fail(t, "Document nesting depth (%d) exceeds the maximum allowed (%d)", t->depth + 1, t->max_depth);
 		return -1;
 	}
 	t->depth++;
-	struct jt_ctx *c = &t->ctx[t->depth];
+	struct pj_ctx *c = &t->ctx[t->depth];
 	c->type = type;
 	c->started = 0;
 	c->pos = pos;
@@ -342,7 +342,7 @@ static const char *ctx_desc(uint8_t type)
 }
 
 /* _matchToken for true/false/null: the first letter is already consumed. */
-static int match_word(struct jtok *t, const char *word)
+static int match_word(struct pjtok *t, const char *word)
 {
 	size_t wl = strlen(word);
 	for (size_t k = 1; k < wl; k++) {
@@ -363,28 +363,28 @@ static int match_word(struct jtok *t, const char *word)
 	return 0;
 }
 
-static void set_text(struct jtok *t, const char *p, size_t n)
+static void set_text(struct pjtok *t, const char *p, size_t n)
 {
 	t->text_len = 0;
 	buf_put(&t->text, &t->text_len, &t->text_cap, p, n);
 }
 
 /* _reportUnexpectedNumberChar at pos (consumed), or end-of-input there. */
-static void bad_number_char(struct jtok *t, const char *what)
+static void bad_number_char(struct pjtok *t, const char *what)
 {
 	if (t->pos >= t->n) {
-		mjt_fail(t, "Unexpected end-of-input in a Number value");
+		pj_fail(t, "Unexpected end-of-input in a Number value");
 		return;
 	}
 	size_t len;
 	char d[64];
 	char_desc(cp_at(t, t->pos, &len), d, sizeof d);
 	t->pos += len;
-	mjt_fail(t, "Unexpected character (%s) in numeric value: %s", d, what);
+	pj_fail(t, "Unexpected character (%s) in numeric value: %s", d, what);
 }
 
 /* Digits at pos; 0 if there was none. */
-static int digits(struct jtok *t)
+static int digits(struct pjtok *t)
 {
 	size_t d0 = t->pos;
 	while (t->pos < t->n && t->s[t->pos] >= '0' && t->s[t->pos] <= '9')
@@ -393,7 +393,7 @@ static int digits(struct jtok *t)
 }
 
 /* _parsePosNumber / _parseNegNumber; c (already consumed) is '-' or a digit. */
-static enum jt parse_number(struct jtok *t, int c)
+static enum pj parse_number(struct pjtok *t, int c)
 {
 	size_t start = t->pos - 1;
 	int is_float = 0;
@@ -402,17 +402,17 @@ static enum jt parse_number(struct jtok *t, int c)
 			size_t save = t->pos;
 			bad_number_char(t, "expected digit (0-9) to follow minus sign, for valid numeric value");
 			t->err_pos = save; /* Jackson reports it before consuming it */
-			return JT_ERROR;
+			return PJ_ERROR;
 		}
 		if (!digits(t)) {
 			bad_number_char(t, "");
-			return JT_ERROR;
+			return PJ_ERROR;
 		}
 		c = (unsigned char)t->s[start + 1];
 	}
 	if (c == '0' && t->pos < t->n && t->s[t->pos] >= '0' && t->s[t->pos] <= '9') {
-		mjt_fail(t, "Invalid numeric value: Leading zeroes not allowed");
-		return JT_ERROR;
+		pj_fail(t, "Invalid numeric value: Leading zeroes not allowed");
+		return PJ_ERROR;
 	}
 	digits(t);
 	if (t->pos < t->n && t->s[t->pos] == '.') {
@@ -420,7 +420,7 @@ static enum jt parse_number(struct jtok *t, int c)
 		t->pos++;
 		if (!digits(t)) {
 			bad_number_char(t, "Decimal point not followed by a digit");
-			return JT_ERROR;
+			return PJ_ERROR;
 		}
 	}
 	if (t->pos < t->n && (t->s[t->pos] == 'e' || t->s[t->pos] == 'E')) {
@@ -430,52 +430,52 @@ static enum jt parse_number(struct jtok *t, int c)
 			t->pos++;
 		if (!digits(t)) {
 			bad_number_char(t, "Exponent indicator not followed by a digit");
-			return JT_ERROR;
+			return PJ_ERROR;
 		}
 	}
 	if (t->pos - start > 1000) {
-		mjt_fail(t, "Number value length (%zu) exceeds the maximum allowed (1000)", t->pos - start);
-		return JT_ERROR;
+		pj_fail(t, "Number value length (%zu) exceeds the maximum allowed (1000)", t->pos - start);
+		return PJ_ERROR;
 	}
 	set_text(t, t->s + start, t->pos - start);
-	return is_float ? JT_FLOAT : JT_INT;
+	return is_float ? PJ_FLOAT : PJ_INT;
 }
 
 /* The start of a value whose first character c was just consumed. Containers
  * get their context now unless `deferred` (after a field name Jackson only
  * opens it when the token is handed out). */
-static enum jt value_start(struct jtok *t, int c, int deferred)
+static enum pj value_start(struct pjtok *t, int c, int deferred)
 {
 	size_t at = t->pos - 1;
 	switch (c) {
 	case '"':
 		t->incomplete = 1;
-		return JT_STRING;
+		return PJ_STRING;
 	case '[':
 	case '{':
 		set_text(t, c == '[' ? "[" : "{", 1);
 		if (!deferred && push_ctx(t, c == '[' ? CTX_ARRAY : CTX_OBJECT, at, t->row, t->row_start))
-			return JT_ERROR;
-		return c == '[' ? JT_START_ARRAY : JT_START_OBJECT;
+			return PJ_ERROR;
+		return c == '[' ? PJ_START_ARRAY : PJ_START_OBJECT;
 	case ']':
 	case '}':
 		unexpected_char(t, at, "expected a value");
-		return JT_ERROR;
+		return PJ_ERROR;
 	case 't':
 		if (match_word(t, "true"))
-			return JT_ERROR;
+			return PJ_ERROR;
 		set_text(t, "true", 4);
-		return JT_TRUE;
+		return PJ_TRUE;
 	case 'f':
 		if (match_word(t, "false"))
-			return JT_ERROR;
+			return PJ_ERROR;
 		set_text(t, "false", 5);
-		return JT_FALSE;
+		return PJ_FALSE;
 	case 'n':
 		if (match_word(t, "null"))
-			return JT_ERROR;
+			return PJ_ERROR;
 		set_text(t, "null", 4);
-		return JT_NULL;
+		return PJ_NULL;
 	default:
 		if (c == '-' || (c >= '0' && c <= '9'))
 			return parse_number(t, c);
@@ -485,128 +485,128 @@ static enum jt value_start(struct jtok *t, int c, int deferred)
 			t->pos = at + len;
 			if (ident_start(cp)) {
 				invalid_token(t, t->s + at, len);
-				return JT_ERROR;
+				return PJ_ERROR;
 			}
 		}
 		unexpected_char(t, at, "expected a valid value (JSON String, Number, Array, Object or token 'null', "
 				       "'true' or 'false')");
-		return JT_ERROR;
+		return PJ_ERROR;
 	}
 }
 
 /* _closeScope, with _reportMismatchedEndMarker's message. */
-static enum jt close_scope(struct jtok *t, int c)
+static enum pj close_scope(struct pjtok *t, int c)
 {
-	struct jt_ctx *x = &t->ctx[t->depth];
+	struct pj_ctx *x = &t->ctx[t->depth];
 	int want = c == ']' ? CTX_ARRAY : CTX_OBJECT;
 	if (x->type != want) {
 		char loc[2400];
 		describe_location(t, x->row, x->row_start, x->pos, x->type == CTX_ROOT, loc, sizeof loc);
-		mjt_fail(t, "Unexpected close marker '%c': expected '%c' (for %s starting at %s)", c,
+		pj_fail(t, "Unexpected close marker '%c': expected '%c' (for %s starting at %s)", c,
 			c == ']' ? '}' : ']', ctx_desc(x->type), loc);
-		return JT_ERROR;
+		return PJ_ERROR;
 	}
 	t->depth--;
 	set_text(t, c == ']' ? "]" : "}", 1);
-	return t->cur = c == ']' ? JT_END_ARRAY : JT_END_OBJECT;
+	return t->cur = c == ']' ? PJ_END_ARRAY : PJ_END_OBJECT;
 }
 
 /* _skipColon's whitespace: the input may not end here. */
-static int skip_ws_in_object(struct jtok *t)
+static int skip_ws_in_object(struct pjtok *t)
 {
 	int c = skip_ws(t);
 	if (c == -1)
-		mjt_fail(t, "Unexpected end-of-input within/between Object entries");
+		pj_fail(t, "Unexpected end-of-input within/between Object entries");
 	return c < 0 ? -1 : c;
 }
 
-enum jt mjt_next(struct jtok *t)
+enum pj pj_next(struct pjtok *t)
 {
-	if (t->cur == JT_ERROR)
-		return JT_ERROR;
-	if (t->cur == JT_FIELD_NAME) {
-		enum jt k = t->pending;
-		t->pending = JT_NONE;
-		if ((k == JT_START_ARRAY || k == JT_START_OBJECT) &&
-		    push_ctx(t, k == JT_START_ARRAY ? CTX_ARRAY : CTX_OBJECT, t->tok_pos, t->tok_row, t->tok_row_start))
-			return JT_ERROR;
+	if (t->cur == PJ_ERROR)
+		return PJ_ERROR;
+	if (t->cur == PJ_FIELD_NAME) {
+		enum pj k = t->pending;
+		t->pending = PJ_NONE;
+		if ((k == PJ_START_ARRAY || k == PJ_START_OBJECT) &&
+		    push_ctx(t, k == PJ_START_ARRAY ? CTX_ARRAY : CTX_OBJECT, t->tok_pos, t->tok_row, t->tok_row_start))
+			return PJ_ERROR;
 		return t->cur = k;
 	}
 	if (t->incomplete) {
 		t->incomplete = 0;
 		if (read_string(t, NULL, NULL, NULL, "string value"))
-			return JT_ERROR;
+			return PJ_ERROR;
 	}
 	int c = skip_ws(t);
 	if (c == -2)
-		return JT_ERROR;
+		return PJ_ERROR;
 	if (c < 0) {
 		if (t->depth > 0) {
-			struct jt_ctx *x = &t->ctx[t->depth];
+			struct pj_ctx *x = &t->ctx[t->depth];
 			char loc[2400];
 			describe_location(t, x->row, x->row_start, x->pos, 0, loc, sizeof loc);
-			mjt_fail(t, "Unexpected end-of-input: expected close marker for %s (start marker at %s)",
+			pj_fail(t, "Unexpected end-of-input: expected close marker for %s (start marker at %s)",
 				ctx_desc(x->type), loc);
-			return JT_ERROR;
+			return PJ_ERROR;
 		}
-		return t->cur = JT_EOF;
+		return t->cur = PJ_EOF;
 	}
 	if (c == ']' || c == '}')
 		return close_scope(t, c);
-	struct jt_ctx *x = &t->ctx[t->depth];
+	struct pj_ctx *x = &t->ctx[t->depth];
 	if (x->type != CTX_ROOT && x->started) {
 		if (c != ',') {
 			char comment[64];
 			snprintf(comment, sizeof comment, "was expecting comma to separate %s entries", ctx_desc(x->type));
 			unexpected_char(t, t->pos - 1, comment);
-			return JT_ERROR;
+			return PJ_ERROR;
 		}
 		c = skip_ws(t);
 		if (c == -2)
-			return JT_ERROR;
+			return PJ_ERROR;
 		if (c < 0) {
-			mjt_fail(t, "Unexpected end-of-input within/between %s entries", ctx_desc(x->type));
-			return JT_ERROR;
+			pj_fail(t, "Unexpected end-of-input within/between %s entries", ctx_desc(x->type));
+			return PJ_ERROR;
 		}
 	}
 	x->started = 1;
 	if (x->type == CTX_OBJECT) {
 		if (c != '"') {
 			unexpected_char(t, t->pos - 1, "was expecting double-quote to start field name");
-			return JT_ERROR;
+			return PJ_ERROR;
 		}
 		if (read_string(t, &t->name, &t->name_len, &t->name_cap, "name"))
-			return JT_ERROR;
+			return PJ_ERROR;
 		if ((c = skip_ws_in_object(t)) < 0)
-			return JT_ERROR;
+			return PJ_ERROR;
 		if (c != ':') {
 			unexpected_char(t, t->pos - 1, "was expecting a colon to separate field name and value");
-			return JT_ERROR;
+			return PJ_ERROR;
 		}
 		if ((c = skip_ws_in_object(t)) < 0)
-			return JT_ERROR;
+			return PJ_ERROR;
 		t->tok_pos = t->pos - 1;
 		t->tok_row = t->row;
 		t->tok_row_start = t->row_start;
-		enum jt k = value_start(t, c, 1);
-		if (k == JT_ERROR)
-			return JT_ERROR;
+		enum pj k = value_start(t, c, 1);
+		if (k == PJ_ERROR)
+			return PJ_ERROR;
 		t->pending = k;
-		return t->cur = JT_FIELD_NAME;
+		return t->cur = PJ_FIELD_NAME;
 	}
-	enum jt k = value_start(t, c, 0);
-	if (k == JT_ERROR)
-		return JT_ERROR;
+	enum pj k = value_start(t, c, 0);
+	if (k == PJ_ERROR)
+		return PJ_ERROR;
 	return t->cur = k;
 }
 
-const char *mjt_text(struct jtok *t, size_t *len)
+const char *pj_text(struct pjtok *t, size_t *len)
 {
 	switch (t->cur) {
-	case JT_FIELD_NAME:
+	case PJ_FIELD_NAME:
 		*len = t->name_len;
 		return t->name ? t->name : "";
-	case JT_STRING:
+	case PJ_STRING:
 		if (t->incomplete) {
 			t->incomplete = 0;
 			if (read_string(t, &t->text, &t->text_len, &t->text_cap, "string value"))
@@ -614,9 +614,9 @@ const char *mjt_text(struct jtok *t, size_t *len)
 		}
 		*len = t->text_len;
 		return t->text ? t->text : "";
-	case JT_EOF:
-	case JT_NONE:
-	case JT_ERROR:
+	case PJ_EOF:
+	case PJ_NONE:
+	case PJ_ERROR:
 		*len = 4;
 		return "null";
 	default:
@@ -625,18 +625,18 @@ const char *mjt_text(struct jtok *t, size_t *len)
 	}
 }
 
-enum jt mjt_skip_children(struct jtok *t)
+enum pj pj_skip_children(struct pjtok *t)
 {
-	if (t->cur != JT_START_OBJECT && t->cur != JT_START_ARRAY)
+	if (t->cur != PJ_START_OBJECT && t->cur != PJ_START_ARRAY)
 		return t->cur;
 	int open = 1;
 	while (open > 0) {
-		enum jt k = mjt_next(t);
-		if (k == JT_ERROR || k == JT_EOF)
-			return JT_ERROR;
-		if (k == JT_START_OBJECT || k == JT_START_ARRAY)
+		enum pj k = pj_next(t);
+		if (k == PJ_ERROR || k == PJ_EOF)
+			return PJ_ERROR;
+		if (k == PJ_START_OBJECT || k == PJ_START_ARRAY)
 			open++;
-		else if (k == JT_END_OBJECT || k == JT_END_ARRAY)
+		else if (k == PJ_END_OBJECT || k == PJ_END_ARRAY)
 			open--;
 	}
 	return t->cur;
