@@ -15,6 +15,7 @@
 #include "engine/queue.h"
 #include "engine/timers.h"
 #include "formats/filecmd.h"
+#include "sqlcmd/sqlcmd.h"
 #include "http/dispatch.h"
 #include "http/server.h"
 #include "proto/proto.h"
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 	fputs("usage: nuage <command> [options]\n"
 	      "  serve     run the AWS endpoint on 127.0.0.1:4566 (nuage serve --help)\n"
 	      "  file      inspect and convert CSV, JSON lines and Parquet files\n"
+	      "  sql       a SQL client for nuage's warehouses (nuage sql --help)\n"
 	      "  version   print the version\n"
 	      "  help      this text\n",
 	      f);
@@ -142,6 +144,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "file"))
 		return file_command(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sql"))
+		return sql_command(argc - 1, argv + 1);
 	fprintf(stderr, "nuage: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
