@@ -56,11 +56,16 @@ struct creader {
 	struct pq_reader *pq;
 	struct jtok jt;
 	bool jt_on;
-	struct batch *rb, *ob;
-	struct batch view;        /* M_PQ: the reader's columns, NULL ones where absent */
+	/* Two of each, used in turn, so the caller may still hold the batch of
+	 * the previous call while this one is filled (pipelined loads). */
+	struct batch *rbs[2], *obs[2];
+	struct batch views[2];    /* M_PQ: the reader's columns, NULL ones where absent */
+	uint8_t *skips[2];
+	int cur;
+	struct batch *rb, *ob, *view; /* the current ones */
 	struct column *null_col;
 	int *src_index;           /* M_PQ: output column -> reader column, or -1 */
-	uint8_t *skip;
+	uint8_t *skip;            /* the current one */
 	int64_t bad, rows;        /* rejected / delivered rows so far */
 	bool stop, done;
 	struct buf scratch, rec;
@@ -461,7 +466,8 @@ static int open_parquet(struct creader *r, struct wh_err *e)
 	r->mode = record ? M_PQ_RECORD : M_PQ;
 	if (!r->pq)
 		return 0; /* none of the columns is in the file: every row NULL... and no rows to read */
-	r->rb = batch_new(pq_reader_schema(r->pq), CR_BATCH);
+	for (int k = 0; k < 2; k++)
+		r->rbs[k] = batch_new(pq_reader_schema(r->pq), CR_BATCH);
 	if (record)
 		return 0;
 	/* The view: reader columns under target names, NULL where absent. */
@@ -478,9 +484,11 @@ static int open_parquet(struct creader *r, struct wh_err *e)
 			f->type = COL_STRING;
 		f->nullable = tf->nullable;
 	}
-	r->view.schema = r->rschema;
-	r->view.cap = CR_BATCH;
-	r->view.cols = xcalloc((size_t)(r->spec.ntarget + 1), sizeof *r->view.cols);
+	for (int k = 0; k < 2; k++) {
+		r->views[k].schema = r->rschema;
+		r->views[k].cap = CR_BATCH;
+		r->views[k].cols = xcalloc((size_t)(r->spec.ntarget + 1), sizeof *r->views[k].cols);
+	}
 	r->null_col = xcalloc(1, sizeof *r->null_col);
 	r->null_col->valid = xcalloc(CR_BATCH / 8 + 1, 1);
 	r->null_col->v.raw = xcalloc(CR_BATCH, 16);
@@ -512,11 +520,18 @@ int cr_open(const struct cr_spec *spec, const char *blob, const char *name, stru
 		open_text_source(r, e);
 		rc = spec->ff->type == FT_CSV ? open_csv(r, e) : open_json(r, blob, e);
 		if (!rc && (r->mode == M_CSV || r->mode == M_CSV_SELECT || r->mode == M_JSON))
-			r->rb = batch_new(r->mode == M_CSV ? r->oschema : r->rschema, CR_BATCH);
+			for (int k = 0; k < 2; k++)
+				r->rbs[k] = batch_new(r->mode == M_CSV ? r->oschema : r->rschema, CR_BATCH);
 	}
 	if (!rc && (r->mode == M_CSV_SELECT || r->mode == M_JSON_RECORD || r->mode == M_PQ_RECORD))
-		r->ob = batch_new(r->oschema, CR_BATCH);
-	r->skip = xcalloc(CR_BATCH, 1);
+		for (int k = 0; k < 2; k++)
+			r->obs[k] = batch_new(r->oschema, CR_BATCH);
+	for (int k = 0; k < 2; k++)
+		r->skips[k] = xcalloc(CR_BATCH, 1);
+	r->rb = r->rbs[0];
+	r->ob = r->obs[0];
+	r->view = &r->views[0];
+	r->skip = r->skips[0];
 	if (rc) {
 		cr_close(r);
 		return -1;
@@ -539,9 +554,12 @@ void cr_close(struct creader *r)
 	source_close(r->raw);
 	if (r->fd >= 0)
 		close(r->fd);
-	batch_free(r->rb);
-	batch_free(r->ob);
-	free(r->view.cols);
+	for (int k = 0; k < 2; k++) {
+		batch_free(r->rbs[k]);
+		batch_free(r->obs[k]);
+		free(r->views[k].cols);
+		free(r->skips[k]);
+	}
 	if (r->null_col) {
 		free(r->null_col->valid);
 		free(r->null_col->v.raw);
@@ -550,7 +568,6 @@ void cr_close(struct creader *r)
 		free(r->null_col);
 	}
 	free(r->src_index);
-	free(r->skip);
 	schema_free(r->rschema);
 	schema_free(r->oschema);
 	buf_free(&r->scratch);
@@ -910,6 +927,12 @@ long cr_next(struct creader *r, const struct batch **b, const uint8_t **skip, st
 	*b = NULL;
 	struct fmt_error fe;
 	memset(&fe, 0, sizeof fe);
+	/* The other set of buffers: the caller may still use the last batch. */
+	r->cur ^= 1;
+	r->rb = r->rbs[r->cur];
+	r->ob = r->obs[r->cur];
+	r->view = &r->views[r->cur];
+	r->skip = r->skips[r->cur];
 	for (;;) {
 		if (r->done || r->stop)
 			return 0;
@@ -944,13 +967,13 @@ long cr_next(struct creader *r, const struct batch **b, const uint8_t **skip, st
 			if (n <= 0)
 				break;
 			if (r->mode == M_PQ) {
-				r->view.nrows = r->rb->nrows;
+				r->view->nrows = r->rb->nrows;
 				for (int i = 0; i < r->spec.ntarget; i++) {
 					int k = r->src_index[i];
-					r->view.cols[i] = k >= 0 ? r->rb->cols[k] : *r->null_col;
-					r->view.cols[i].type = r->rschema->fields[i].type;
+					r->view->cols[i] = k >= 0 ? r->rb->cols[k] : *r->null_col;
+					r->view->cols[i].type = r->rschema->fields[i].type;
 				}
-				out = &r->view;
+				out = r->view;
 			} else {
 				batch_clear(r->ob);
 				for (size_t k = 0; k < r->rb->nrows; k++) {

@@ -63,8 +63,9 @@ struct creader;
 /* Opens the file whose body is blob (read straight from the store); name
  * is what errors call it. */
 int cr_open(const struct cr_spec *spec, const char *blob, const char *name, struct creader **out, struct wh_err *e);
-/* The next rows: *b belongs to the reader (valid until the next call),
- * *skip marks rows to leave out (may be NULL). Returns the row count, 0 at
+/* The next rows: *b belongs to the reader and stays valid until the call
+ * after next (so one batch can be loaded while the next is read), *skip
+ * marks rows to leave out (may be NULL). Returns the row count, 0 at
  * the end, -1 when the file cannot be read further (e filled; the error
  * was also reported through on_error). */
 long cr_next(struct creader *r, const struct batch **b, const uint8_t **skip, struct wh_err *e);

@@ -475,17 +475,65 @@ static int copy_history(struct wh_session *s, const struct dl_stmt *d, const cha
 
 /* ------------------------------------------------------------ backend statements */
 
-/* BEGIN/COMMIT typed by the user: keep the connection's state in step. */
-static void track_txn(struct wh_session *s, const char *sql, size_t len)
+/* After a statement the backend ran: BEGIN/COMMIT typed by the user keep
+ * the connection's state in step; DROP TABLE and CREATE TABLE reset the
+ * table's load metadata (a new table has loaded nothing). */
+static void after_backend(struct wh_session *s, const char *sql, size_t len)
 {
 	struct sqltok t;
-	if (sqltok_run(&t, sql, len < 64 ? len : 64))
+	if (sqltok_run(&t, sql, len < 4096 ? len : 4096))
 		return;
 	const struct token *a = &t.toks[0];
+	int i = 1;
 	if (tok_is(a, "BEGIN") || (tok_is(a, "START") && tok_is(&t.toks[1], "TRANSACTION")))
 		s->conn->in_txn = true;
 	else if (tok_is(a, "COMMIT") || tok_is(a, "END") || tok_is(a, "ROLLBACK") || tok_is(a, "ABORT"))
 		s->conn->in_txn = false;
+	bool ddl = false;
+	if (tok_is(a, "DROP") && tok_is(&t.toks[1], "TABLE")) {
+		i = 2;
+		if (tok_is(&t.toks[i], "IF") && tok_is(&t.toks[i + 1], "EXISTS"))
+			i += 2;
+		ddl = true;
+	} else if (tok_is(a, "CREATE")) {
+		if (tok_is(&t.toks[i], "OR") && tok_is(&t.toks[i + 1], "REPLACE"))
+			i += 2;
+		while (i < t.n && (tok_is(&t.toks[i], "TEMP") || tok_is(&t.toks[i], "TEMPORARY") ||
+				   tok_is(&t.toks[i], "UNLOGGED") || tok_is(&t.toks[i], "TRANSIENT")))
+			i++;
+		if (tok_is(&t.toks[i], "TABLE")) {
+			i++;
+			if (tok_is(&t.toks[i], "IF") && tok_is(&t.toks[i + 1], "NOT") && tok_is(&t.toks[i + 2], "EXISTS"))
+				i += 3;
+			else
+				ddl = true; /* IF NOT EXISTS may keep an old table: keep its metadata */
+		}
+	}
+	/* The table names (DROP TABLE a, b): parts of each, the last two kept. */
+	while (ddl && i < t.n) {
+		struct wh_tname tn;
+		memset(&tn, 0, sizeof tn);
+		int parts = 0;
+		while (i < t.n && (t.toks[i].kind == TK_WORD || t.toks[i].kind == TK_QIDENT) && parts < 3) {
+			tn.schema = tn.table;
+			snprintf(tn.table.text, sizeof tn.table.text, "%s", t.toks[i].text);
+			tn.table.quoted = t.toks[i].kind == TK_QIDENT;
+			parts++;
+			i++;
+			if (!tok_punct(&t.toks[i], "."))
+				break;
+			i++;
+		}
+		if (parts == 1)
+			memset(&tn.schema, 0, sizeof tn.schema);
+		if (parts) {
+			struct wh_err e;
+			loadhist_forget_table(s->conn, &tn, &e);
+		}
+		if (!tok_punct(&t.toks[i], ",") || !tok_is(a, "DROP"))
+			break;
+		i++;
+	}
 	sqltok_free(&t);
 }
 
@@ -498,7 +546,7 @@ static int backend(struct wh_session *s, const char *sql, size_t len, const char
 	int rc = wh_exec_params(s->conn, text, params, nparams, sink, st, e);
 	free(text);
 	if (!rc)
-		track_txn(s, sql, len);
+		after_backend(s, sql, len);
 	return rc;
 }
 

@@ -193,3 +193,26 @@ void loadhist_copy_history_sql(struct buf *b, const struct wh_conn *c, const cha
 	if (end > 0)
 		buf_addf(b, " AND last_load_time < %lld", (long long)end);
 }
+
+int loadhist_forget_table(struct wh_conn *c, const struct wh_tname *t, struct wh_err *e)
+{
+	if (c->be == &wh_backend_sqlite) {
+		const char *p[] = {t->table.text};
+		return wh_exec_params(c, "DELETE FROM " LOADHIST_TABLE " WHERE pipe_id = '' AND table_name = $1 COLLATE NOCASE",
+				      p, 1, NULL, NULL, e);
+	}
+	/* PostgreSQL folds unquoted names to lower case; no schema: the first
+	 * of the search path, which COPY INTO would have used too. */
+	char table[WH_NAME_MAX], schema[WH_NAME_MAX];
+	snprintf(table, sizeof table, "%s", t->table.text);
+	snprintf(schema, sizeof schema, "%s", t->schema.text);
+	for (char *q = table; !t->table.quoted && *q; q++)
+		*q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
+	for (char *q = schema; !t->schema.quoted && *q; q++)
+		*q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32 : *q);
+	const char *p[] = {schema, table};
+	return wh_exec_params(c,
+			      "DELETE FROM " LOADHIST_TABLE " WHERE pipe_id = '' AND table_name = "
+			      "(CASE WHEN $1 = '' THEN current_schema() ELSE $1 END) || '.' || $2",
+			      p, 2, NULL, NULL, e);
+}

@@ -50,6 +50,10 @@ int loadhist_bulk_seen(struct wh_conn *c, const char *table, const char *url, co
 		       struct wh_err *e);
 /* 1 done already (pipe rules), 0 not, -1 error. */
 int loadhist_pipe_seen(struct wh_conn *c, const char *pipe_id, const char *url, int64_t now, struct wh_err *e);
+/* A table was dropped or created anew: its bulk-load records go with it
+ * (a new table has loaded nothing, as on Snowflake). Pipe records stay:
+ * they belong to the pipe. */
+int loadhist_forget_table(struct wh_conn *c, const struct wh_tname *t, struct wh_err *e);
 /* Forgets records past their retention. */
 int loadhist_purge(struct wh_conn *c, int64_t now, struct wh_err *e);
 /* The last file a pipe loaded and when (PIPE_STATUS): 1 found, 0 none. */

@@ -459,10 +459,17 @@ static int pg_describe(void *c, const struct wh_tname *t, struct wh_table *out, 
 
 /* ---------------------------------------------------------------- loads */
 
+/* How a target column is sent in binary COPY (PostgreSQL's *send formats). */
+enum bin_kind { BK_NONE, BK_INT2, BK_INT4, BK_INT8, BK_FLOAT4, BK_FLOAT8, BK_NUMERIC, BK_TEXT, BK_BOOL, BK_DATE,
+		BK_TIMESTAMP, BK_TIME, BK_BYTEA, BK_JSONB };
+
 struct wh_loader {
 	struct pg *p;
 	const struct wh_table *t;
 	int ncols;
+	bool binary;           /* COPY ... (FORMAT binary): every column has a bin_kind */
+	enum bin_kind *kinds;
+	int *cols;             /* the target columns (indexes into t) */
 	struct buf out;        /* COPY data, or redshift: SQL text */
 	struct buf scratch;
 	struct tf_format iso;
@@ -530,6 +537,334 @@ static const char *cell_text(struct wh_loader *l, const struct batch *b, int i, 
 	return fmt_cell(col, f, r, &l->iso, &l->iso, tmp, &l->scratch, n);
 }
 
+
+/* ---------------------------------------------------------------- binary COPY */
+
+static int copy_flush(struct wh_loader *l, struct wh_err *e);
+
+/* The send format of a declared type (format_type's spelling), or BK_NONE
+ * when nuage sends it as text. */
+static enum bin_kind bin_kind_of(const char *decl)
+{
+	static const struct {
+		const char *prefix;
+		enum bin_kind k;
+	} map[] = {
+		{"smallint", BK_INT2}, {"integer", BK_INT4}, {"bigint", BK_INT8}, {"real", BK_FLOAT4},
+		{"double precision", BK_FLOAT8}, {"numeric", BK_NUMERIC}, {"character varying", BK_TEXT},
+		{"character", BK_TEXT}, {"text", BK_TEXT}, {"boolean", BK_BOOL}, {"date", BK_DATE},
+		{"timestamp", BK_TIMESTAMP}, {"time without time zone", BK_TIME}, {"bytea", BK_BYTEA},
+		{"jsonb", BK_JSONB}, {"json", BK_TEXT},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (!strncmp(decl, map[i].prefix, strlen(map[i].prefix)))
+			return map[i].k;
+	return BK_NONE;
+}
+
+static void be16(struct buf *b, int v)
+{
+	unsigned char x[2] = {(unsigned char)(v >> 8), (unsigned char)v};
+	buf_add(b, x, 2);
+}
+
+static void be32(struct buf *b, int64_t v)
+{
+	uint32_t u = (uint32_t)v;
+	unsigned char x[4] = {(unsigned char)(u >> 24), (unsigned char)(u >> 16), (unsigned char)(u >> 8),
+			      (unsigned char)u};
+	buf_add(b, x, 4);
+}
+
+static void be64(struct buf *b, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	unsigned char x[8];
+	for (int i = 0; i < 8; i++)
+		x[i] = (unsigned char)(u >> (56 - 8 * i));
+	buf_add(b, x, 8);
+}
+
+/* A field: its length, then its bytes. */
+static void field(struct buf *b, const void *p, size_t n)
+{
+	be32(b, (int64_t)n);
+	buf_add(b, p, n);
+}
+
+/* numeric's send format from decimal text ([-]digits[.digits][e[+-]n],
+ * NaN, Infinity): ndigits, weight, sign, dscale, then base-10000 digits.
+ * -1 when the text is not a number. */
+static int numeric_field(struct buf *b, const char *p, size_t n)
+{
+	int sign = 0;
+	size_t i = 0;
+	if (n && (p[0] == '-' || p[0] == '+')) {
+		sign = p[0] == '-' ? 0x4000 : 0;
+		i = 1;
+	}
+	if (n - i == 3 && !strncasecmp(p + i, "nan", 3)) {
+		unsigned char x[8] = {0, 0, 0, 0, 0xc0, 0, 0, 0};
+		field(b, x, 8);
+		return 0;
+	}
+	if (n - i >= 3 && !strncasecmp(p + i, "inf", 3)) {
+		unsigned char x[8] = {0, 0, 0, 0, sign ? 0xf0 : 0xd0, 0, 0, 0};
+		field(b, x, 8);
+		return 0;
+	}
+	char digits[160];
+	int nd = 0, point = -1;
+	long exp10 = 0;
+	for (; i < n; i++) {
+		char ch = p[i];
+		if (ch >= '0' && ch <= '9') {
+			if (nd >= (int)sizeof digits)
+				return -1;
+			digits[nd++] = ch;
+		} else if (ch == '.' && point < 0) {
+			point = nd;
+		} else if (ch == 'e' || ch == 'E') {
+			char *end;
+			exp10 = strtol(p + i + 1, &end, 10);
+			if (end != p + n || exp10 > 1000 || exp10 < -1000)
+				return -1;
+			break;
+		} else {
+			return -1;
+		}
+	}
+	if (!nd)
+		return -1;
+	if (point < 0)
+		point = nd;
+	/* value = 0.digits * 10^ipos; base-10000 groups are aligned on the
+	 * decimal point: group g covers digits [from, from + 4). */
+	long ipos = point + exp10;
+	long dscale = nd - ipos < 0 ? 0 : nd - ipos;
+	long top = ipos + 3 >= 0 ? (ipos + 3) / 4 : -((-(ipos + 3) + 3) / 4); /* floor((ipos + 3) / 4) */
+	int16_t groups[64];
+	int ng = 0;
+	for (long from = ipos - 4 * top; from < nd || from < ipos; from += 4) {
+		if (ng >= 64)
+			return -1;
+		int v = 0;
+		for (int k = 0; k < 4; k++) {
+			long di = from + k;
+			v = v * 10 + (di >= 0 && di < nd ? digits[di] - '0' : 0);
+		}
+		groups[ng++] = (int16_t)v;
+	}
+	int weight = (int)top - 1;
+	int a = 0, z = ng;
+	while (a < z && !groups[a]) {
+		a++;
+		weight--;
+	}
+	while (z > a && !groups[z - 1])
+		z--;
+	if (a == z) {
+		weight = 0;
+		sign = 0;
+	}
+	be32(b, 8 + 2 * (z - a));
+	be16(b, z - a);
+	be16(b, weight);
+	be16(b, sign);
+	be16(b, (int)(dscale > 1000 ? 1000 : dscale));
+	for (int g = a; g < z; g++)
+		be16(b, groups[g]);
+	return 0;
+}
+
+#define PG_EPOCH_DAYS 10957              /* 2000-01-01 - 1970-01-01 */
+#define PG_EPOCH_USEC 946684800000000LL
+
+static int64_t to_usec(int64_t v, enum ts_unit unit)
+{
+	switch (unit) {
+	case TS_MILLIS:
+		return v * 1000;
+	case TS_NANOS:
+		return v >= 0 ? v / 1000 : -((-v + 999) / 1000);
+	case TS_SECONDS:
+		return v * 1000000;
+	default:
+		return v;
+	}
+}
+
+/* One non-null value in its column's send format; -1 with e when it does
+ * not fit (an integer out of range, text that is no number). */
+static int bin_value(struct wh_loader *l, enum bin_kind k, const struct batch *b, int i, size_t r, struct wh_err *e)
+{
+	const struct column *c = &b->cols[i];
+	const struct field *f = &b->schema->fields[i];
+	struct buf *o = &l->out;
+	char tmp[FMT_CELL_TMP];
+	size_t n;
+	const char *p;
+	int64_t iv = 0;
+	double dv = 0;
+	bool is_int = true;
+	switch (c->type) {
+	case COL_BOOL:
+		iv = c->v.u8[r];
+		dv = (double)iv;
+		break;
+	case COL_INT32:
+		iv = c->v.i32[r];
+		dv = (double)iv;
+		break;
+	case COL_INT64:
+		iv = c->v.i64[r];
+		dv = (double)iv;
+		break;
+	case COL_FLOAT:
+	case COL_DOUBLE:
+		dv = c->type == COL_FLOAT ? c->v.f32[r] : c->v.f64[r];
+		iv = (int64_t)dv;
+		is_int = dv == (double)iv && dv < 9.2e18 && dv > -9.2e18;
+		break;
+	case COL_DECIMAL: {
+		__int128 u = c->v.dec[r], pw = 1;
+		for (int s = 0; s < f->scale; s++)
+			pw *= 10;
+		is_int = u % pw == 0 && u / pw <= INT64_MAX && u / pw >= INT64_MIN;
+		iv = is_int ? (int64_t)(u / pw) : 0;
+		dv = (double)u / (double)pw;
+		break;
+	}
+	default:
+		is_int = false;
+		break;
+	}
+	bool numeric_src = c->type == COL_BOOL || c->type == COL_INT32 || c->type == COL_INT64 ||
+			   c->type == COL_FLOAT || c->type == COL_DOUBLE || c->type == COL_DECIMAL;
+	switch (k) {
+	case BK_INT2:
+	case BK_INT4:
+	case BK_INT8: {
+		int64_t lo = k == BK_INT2 ? -32768 : k == BK_INT4 ? INT32_MIN : INT64_MIN;
+		int64_t hi = k == BK_INT2 ? 32767 : k == BK_INT4 ? INT32_MAX : INT64_MAX;
+		if (!numeric_src || !is_int || iv < lo || iv > hi) {
+			p = cell_text(l, b, i, r, tmp, &n);
+			wh_err_set(e, "22003", "ERROR: value \"%.*s\" is out of range or not an integer for type %s", (int)n, p,
+				   k == BK_INT2 ? "smallint" : k == BK_INT4 ? "integer" : "bigint");
+			return -1;
+		}
+		be32(o, k == BK_INT2 ? 2 : k == BK_INT4 ? 4 : 8);
+		if (k == BK_INT2)
+			be16(o, (int)iv);
+		else if (k == BK_INT4)
+			be32(o, iv);
+		else
+			be64(o, iv);
+		return 0;
+	}
+	case BK_FLOAT4:
+	case BK_FLOAT8:
+		if (!numeric_src)
+			goto not_number;
+		if (k == BK_FLOAT4) {
+			float fv = (float)dv;
+			uint32_t u;
+			memcpy(&u, &fv, 4);
+			be32(o, 4);
+			be32(o, u);
+		} else {
+			uint64_t u;
+			memcpy(&u, &dv, 8);
+			be32(o, 8);
+			be64(o, (int64_t)u);
+		}
+		return 0;
+	case BK_NUMERIC:
+		p = cell_text(l, b, i, r, tmp, &n);
+		if (numeric_field(o, p, n))
+			goto not_number;
+		return 0;
+	case BK_BOOL:
+		if (c->type != COL_BOOL && !(numeric_src && is_int && (iv == 0 || iv == 1)))
+			goto mismatch;
+		be32(o, 1);
+		buf_addc(o, iv ? 1 : 0);
+		return 0;
+	case BK_DATE:
+		if (c->type == COL_DATE)
+			iv = c->v.i32[r];
+		else if (c->type == COL_TIMESTAMP) {
+			int64_t us = to_usec(c->v.i64[r], f->unit);
+			iv = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
+		} else
+			goto mismatch;
+		be32(o, 4);
+		be32(o, iv - PG_EPOCH_DAYS);
+		return 0;
+	case BK_TIMESTAMP:
+		if (c->type == COL_TIMESTAMP)
+			iv = to_usec(c->v.i64[r], f->unit);
+		else if (c->type == COL_DATE)
+			iv = (int64_t)c->v.i32[r] * 86400000000LL;
+		else
+			goto mismatch;
+		be32(o, 8);
+		be64(o, iv - PG_EPOCH_USEC);
+		return 0;
+	case BK_TIME:
+		if (c->type != COL_TIME)
+			goto mismatch;
+		be32(o, 8);
+		be64(o, to_usec(c->v.i64[r], f->unit));
+		return 0;
+	case BK_JSONB:
+		p = cell_text(l, b, i, r, tmp, &n);
+		be32(o, (int64_t)n + 1);
+		buf_addc(o, 1);
+		buf_add(o, p, n);
+		return 0;
+	case BK_BYTEA:
+		if (c->type == COL_BINARY || c->type == COL_STRING) {
+			p = col_bytes(c, r, &n);
+			field(o, p, n);
+			return 0;
+		}
+		goto mismatch;
+	default: /* BK_TEXT */
+		p = col_is_varwidth(c->type) && c->type != COL_BINARY ? col_bytes(c, r, &n) : cell_text(l, b, i, r, tmp, &n);
+		field(o, p, n);
+		return 0;
+	}
+not_number:
+	p = cell_text(l, b, i, r, tmp, &n);
+	wh_err_set(e, "22P02", "ERROR: invalid input syntax for type numeric: \"%.*s\"", (int)n, p);
+	return -1;
+mismatch:
+	wh_err_set(e, "42804", "ERROR: column \"%s\" is of type %s but the file has %s values",
+		   l->t->cols[l->cols[i]].name, l->t->cols[l->cols[i]].decl, col_type_name(c->type));
+	return -1;
+}
+
+static int bin_rows(struct wh_loader *l, const struct batch *b, const uint8_t *skip, struct wh_err *e)
+{
+	for (size_t r = 0; r < b->nrows; r++) {
+		if (skip && skip[r])
+			continue;
+		be16(&l->out, l->ncols);
+		for (int i = 0; i < l->ncols; i++) {
+			if (!col_is_valid(&b->cols[i], r)) {
+				be32(&l->out, -1);
+				continue;
+			}
+			if (bin_value(l, l->kinds[i], b, i, r, e))
+				return -1;
+		}
+		if (l->out.len >= PQ_COPY_CHUNK && copy_flush(l, e))
+			return -1;
+	}
+	return 0;
+}
+
 static int pg_load_open(void *c, const struct wh_table *t, const int *cols, int ncols, wh_row_error_fn on_error,
 			void *ctx, struct wh_loader **out, struct wh_err *e)
 {
@@ -540,16 +875,25 @@ static int pg_load_open(void *c, const struct wh_table *t, const int *cols, int 
 	l->p = p;
 	l->t = t;
 	l->ncols = ncols;
+	l->cols = xmemdup(cols, sizeof *cols * (size_t)(ncols ? ncols : 1));
 	buf_init(&l->out, PQ_COPY_CHUNK + (64u << 20));
 	buf_init(&l->scratch, 64u << 20);
 	tf_compile(NULL, &l->iso, NULL, 0);
 	struct buf sql;
 	buf_init(&sql, BUF_UNLIMITED);
 	if (!p->redshift) {
+		/* Binary when every column has a send format nuage writes: the
+		 * server then parses no text at all. */
+		l->kinds = xcalloc((size_t)(ncols ? ncols : 1), sizeof *l->kinds);
+		l->binary = true;
+		for (int i = 0; i < ncols; i++) {
+			l->kinds[i] = bin_kind_of(t->cols[cols[i]].decl);
+			l->binary &= l->kinds[i] != BK_NONE;
+		}
 		buf_adds(&sql, "COPY ");
 		append_tname_resolved(&sql, t);
 		append_cols(&sql, t, cols, ncols);
-		buf_adds(&sql, " FROM STDIN");
+		buf_adds(&sql, l->binary ? " FROM STDIN WITH (FORMAT binary)" : " FROM STDIN");
 		PGresult *r = PQexec(p->conn, buf_str(&sql));
 		buf_free(&sql);
 		if (PQresultStatus(r) != PGRES_COPY_IN) {
@@ -557,11 +901,18 @@ static int pg_load_open(void *c, const struct wh_table *t, const int *cols, int 
 			PQclear(r);
 			buf_free(&l->out);
 			buf_free(&l->scratch);
+			free(l->kinds);
+			free(l->cols);
 			free(l);
 			return -1;
 		}
 		PQclear(r);
 		l->copying = true;
+		if (l->binary) {
+			buf_add(&l->out, "PGCOPY\n\377\r\n\0", 11);
+			be32(&l->out, 0); /* flags */
+			be32(&l->out, 0); /* header extension */
+		}
 		*out = l;
 		return 0;
 	}
@@ -658,6 +1009,8 @@ static int pg_load_batch(struct wh_loader *l, const struct batch *b, const uint8
 		wh_err_set(e, "XX000", "loader: batch has %d columns, expected %d", b->schema->nfields, l->ncols);
 		return -1;
 	}
+	if (l->binary)
+		return bin_rows(l, b, skip, e);
 	char tmp[FMT_CELL_TMP];
 	for (size_t r = 0; r < b->nrows; r++) {
 		if (skip && skip[r])
@@ -703,6 +1056,8 @@ static int64_t pg_load_close(struct wh_loader *l, bool ok, struct wh_err *e)
 {
 	int64_t n = -1;
 	if (l->copying) {
+		if (ok && l->binary)
+			be16(&l->out, -1); /* the trailer */
 		if (ok && copy_flush(l, e))
 			ok = false;
 		if (PQputCopyEnd(l->p->conn, ok ? NULL : "load abandoned") != 1 && ok) {
@@ -734,6 +1089,8 @@ static int64_t pg_load_close(struct wh_loader *l, bool ok, struct wh_err *e)
 	free(l->sql);
 	free(l->params);
 	free(l->poff);
+	free(l->kinds);
+	free(l->cols);
 	free(l);
 	return n;
 }

@@ -7,6 +7,11 @@
  * SQLite applies a multi-row INSERT all or nothing, so when one fails the
  * rows are retried one by one to find and report the row it refused.
  *
+ * Checkpoints: connections do not checkpoint on commit
+ * (wal_autocheckpoint=0); wh.c's maintenance runs a PASSIVE checkpoint
+ * every few seconds on a pool thread, so a big load returns once its WAL
+ * frames are durable instead of also waiting for them to be copied.
+ *
  * Leaves out: ATTACHed databases as separate Data API databases (there is
  * one, `dev`).
  */
@@ -70,7 +75,9 @@ static int sq_open(const char *path, void **out, struct wh_err *e)
 	char *msg = NULL;
 	rc = sqlite3_exec(s->db,
 			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-16000; "
-			  "PRAGMA temp_store=MEMORY;",
+			  "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0;",
+			  /* checkpoints run in the background (wh.c): a load
+			   * does not wait for its pages to be copied twice */
 			  NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
 		wh_err_set(e, "08001", "cannot use warehouse %s: %s", path, msg ? msg : sqlite3_errstr(rc));
@@ -373,6 +380,9 @@ struct wh_loader {
 	void *ctx;
 	int64_t loaded;
 	struct tf_format iso;
+	int32_t day_cached;     /* the last day formatted, and its text */
+	char day_text[16];
+	size_t day_len;
 	size_t pending[WH_SQLITE_ROWS]; /* batch rows bound into `multi` so far */
 	int npending;
 };
@@ -443,6 +453,43 @@ static int sq_load_open(void *c, const struct wh_table *t, const int *cols, int 
 	return 0;
 }
 
+/* ISO text of a day; loads repeat days, so the last one is cached. */
+static size_t day_text(struct wh_loader *l, int32_t days, char *out)
+{
+	if (!l->day_len || days != l->day_cached) {
+		l->day_len = tf_format_date(&l->iso, days, l->day_text);
+		l->day_cached = days;
+	}
+	memcpy(out, l->day_text, l->day_len);
+	return l->day_len;
+}
+
+static char *two(char *o, int v)
+{
+	o[0] = (char)('0' + v / 10);
+	o[1] = (char)('0' + v % 10);
+	return o + 2;
+}
+
+/* tf_format_ts's AUTO text ("YYYY-MM-DD HH:MM:SS"), fast for whole
+ * seconds; anything else goes to tf_format_ts. */
+static size_t ts_text(struct wh_loader *l, int64_t v, const struct field *f, char *out)
+{
+	static const int64_t per_sec[] = {1000, 1000000, 1000000000, 1};
+	int64_t ps = per_sec[f->unit];
+	if (f->utc || v % ps || v < 0 || v / ps > 253402300799LL)
+		return tf_format_ts(&l->iso, v, f->unit, f->utc, out);
+	int64_t sec = v / ps, days = sec / 86400, rem = sec % 86400;
+	char *o = out + day_text(l, (int32_t)days, out);
+	*o++ = ' ';
+	o = two(o, (int)(rem / 3600));
+	*o++ = ':';
+	o = two(o, (int)(rem / 60 % 60));
+	*o++ = ':';
+	o = two(o, (int)(rem % 60));
+	return (size_t)(o - out);
+}
+
 /* Binds the value of batch row r, column i to parameter idx. */
 static void bind_cell(struct wh_loader *l, sqlite3_stmt *st, int idx, const struct batch *b, int i, size_t r)
 {
@@ -481,11 +528,11 @@ static void bind_cell(struct wh_loader *l, sqlite3_stmt *st, int idx, const stru
 		return;
 	}
 	case COL_DATE:
-		n = tf_format_date(&l->iso, col->v.i32[r], tmp);
+		n = day_text(l, col->v.i32[r], tmp);
 		sqlite3_bind_text(st, idx, tmp, (int)n, SQLITE_TRANSIENT);
 		return;
 	case COL_TIMESTAMP:
-		n = tf_format_ts(&l->iso, col->v.i64[r], f->unit, f->utc, tmp);
+		n = ts_text(l, col->v.i64[r], f, tmp);
 		sqlite3_bind_text(st, idx, tmp, (int)n, SQLITE_TRANSIENT);
 		return;
 	case COL_TIME:

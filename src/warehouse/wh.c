@@ -16,6 +16,9 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "engine/pool.h"
+#include "engine/timers.h"
+#include "core/clock.h"
 #include "warehouse/loadhist.h"
 
 #include <pthread.h>
@@ -24,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define WH_POOL_IDLE 8
 
@@ -42,7 +46,53 @@ static struct {
 	struct wh *list;
 	int n;
 	char *data_dir;
+	uint64_t timer;
+	int64_t last_purge;
+	volatile int busy;      /* a maintenance job is queued or running */
 } R;
+
+#define WH_MAINT_MS 2000
+#define WH_PURGE_MS (3600 * 1000)
+
+/* Maintenance (a pool job): checkpoint SQLite warehouses (their
+ * connections never checkpoint on commit), and now and then forget load
+ * history past its retention. */
+static void maintain(void *arg)
+{
+	(void)arg;
+	int64_t now = clock_wall_ms();
+	bool purge = now - R.last_purge > WH_PURGE_MS;
+	for (int i = 0; i < R.n; i++) {
+		struct wh *w = &R.list[i];
+		if (w->be != &wh_backend_sqlite && !purge)
+			continue;
+		struct wh_conn *c;
+		struct wh_err e;
+		if (wh_acquire(w, &c, &e))
+			continue;
+		if (w->be == &wh_backend_sqlite)
+			wh_exec(c, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, &e);
+		if (purge)
+			loadhist_purge(c, now, &e);
+		wh_release(c);
+	}
+	if (purge)
+		R.last_purge = now;
+	__atomic_store_n(&R.busy, 0, __ATOMIC_RELEASE);
+}
+
+static void maintain_tick(void *arg)
+{
+	(void)arg;
+	if (!__atomic_exchange_n(&R.busy, 1, __ATOMIC_ACQ_REL) && pool_submit(maintain, NULL))
+		__atomic_store_n(&R.busy, 0, __ATOMIC_RELEASE);
+	R.timer = timer_after_ms(WH_MAINT_MS, maintain_tick, NULL);
+}
+
+void wh_maintain_now(void)
+{
+	maintain(NULL);
+}
 
 void wh_err_set(struct wh_err *e, const char *sqlstate, const char *fmt, ...)
 {
@@ -150,11 +200,17 @@ int wh_start(const struct config *cfg)
 		wh_release(c);
 		log_info("warehouse %s: %s (%s)", R.list[i].name, R.list[i].be->name, R.list[i].database);
 	}
+	R.last_purge = 0;
+	R.timer = timer_after_ms(WH_MAINT_MS, maintain_tick, NULL);
 	return 0;
 }
 
 void wh_stop(void)
 {
+	timer_cancel(R.timer);
+	/* A maintenance job may be queued: let it finish before the list goes. */
+	for (int i = 0; i < 500 && __atomic_load_n(&R.busy, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
 	for (int i = 0; i < R.n; i++) {
 		struct wh *w = &R.list[i];
 		while (w->free) {

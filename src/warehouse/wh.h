@@ -180,6 +180,8 @@ struct wh_conn {
  * back. 0 or -1 (bad URL, unusable sqlite file). */
 int wh_start(const struct config *cfg);
 void wh_stop(void);
+/* Runs the periodic maintenance now (checkpoints, history retention). */
+void wh_maintain_now(void);
 
 struct wh *wh_find(const char *name);
 struct wh *wh_default(void);
