@@ -151,10 +151,12 @@ int loadhist_pipe_last(struct wh_conn *c, const char *pipe_id, char *path, size_
 	path[0] = 0;
 	const char *p[] = {pipe_id};
 	struct wh_sink sink = {NULL, last_row, &l};
+	/* One row whatever the history holds (scalar subqueries). */
 	if (wh_exec_params(c,
-			   "SELECT file_name, last_load_time, (SELECT max(last_load_time) FROM " LOADHIST_TABLE
-			   " WHERE pipe_id = $1 AND status <> 'LOADED') FROM " LOADHIST_TABLE
-			   " WHERE pipe_id = $1 AND status <> 'LOAD_FAILED' ORDER BY last_load_time DESC LIMIT 1",
+			   "SELECT (SELECT file_name FROM " LOADHIST_TABLE " WHERE pipe_id = $1 AND status <> 'LOAD_FAILED' "
+			   "ORDER BY last_load_time DESC LIMIT 1), (SELECT max(last_load_time) FROM " LOADHIST_TABLE
+			   " WHERE pipe_id = $1 AND status <> 'LOAD_FAILED'), (SELECT max(last_load_time) FROM " LOADHIST_TABLE
+			   " WHERE pipe_id = $1 AND status <> 'LOADED')",
 			   p, 1, &sink, NULL, e))
 		return -1;
 	*when = l.when;

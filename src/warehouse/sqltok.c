@@ -271,6 +271,14 @@ int sqltok_run(struct sqltok *t, const char *src, size_t len)
 			tk->len = strlen(tk->text);
 			tk->end = l.n;
 			t->n++;
+			tk = &t->toks[t->n];
+			memset(tk, 0, sizeof *tk);
+			tk->kind = TK_EOF;
+			tk->text = "<EOF>";
+			tk->len = 5;
+			tk->off = tk->end = l.n;
+			tk->line = l.line;
+			t->n++;
 			break;
 		}
 		if (l.i >= l.n) {
