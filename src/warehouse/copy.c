@@ -294,7 +294,11 @@ static int resolve_table(struct job *j, struct wh_err *e)
 		const struct wh_ident *id = &j->c->cols[i];
 		int k = wh_table_find(&j->table, id->text, !id->quoted);
 		if (k < 0) {
-			wh_err_set(e, "42703", "SQL compilation error:\ninvalid identifier '%s'", id->text);
+			char shown[WH_NAME_MAX];
+			snprintf(shown, sizeof shown, "%s", id->text);
+			for (char *p = shown; !id->quoted && *p; p++)
+				*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+			wh_err_set(e, "42703", "SQL compilation error:\ninvalid identifier '%s'", shown);
 			return -1;
 		}
 		j->target[i] = k;
@@ -315,6 +319,9 @@ static int on_row_error(void *ctx, const struct cr_error *ce)
 {
 	struct fstate *f = ctx;
 	struct job *j = f->j;
+	/* RETURN_n_ROWS validates the first n rows only. */
+	if (j->vmode == VM_ROWS && ce->row > j->vrows)
+		return 1;
 	pthread_mutex_lock(&f->mu);
 	f->errors++;
 	if (!f->have_first) {

@@ -544,6 +544,13 @@ void cr_close(struct creader *r)
 {
 	if (!r)
 		return;
+	/* Batches first: a batch may point at its reader's schema (Parquet). */
+	for (int k = 0; k < 2; k++) {
+		batch_free(r->rbs[k]);
+		batch_free(r->obs[k]);
+		free(r->views[k].cols);
+		free(r->skips[k]);
+	}
 	csv_reader_free(r->csv);
 	json_reader_free(r->json);
 	pq_reader_close(r->pq);
@@ -554,12 +561,6 @@ void cr_close(struct creader *r)
 	source_close(r->raw);
 	if (r->fd >= 0)
 		close(r->fd);
-	for (int k = 0; k < 2; k++) {
-		batch_free(r->rbs[k]);
-		batch_free(r->obs[k]);
-		free(r->views[k].cols);
-		free(r->skips[k]);
-	}
 	if (r->null_col) {
 		free(r->null_col->valid);
 		free(r->null_col->v.raw);
