@@ -127,17 +127,22 @@ static const unsigned char unreserved[256] = {
 	['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
-int uri_encode(struct buf *b, const char *s, size_t n, bool keep_slash)
+int uri_encode(struct buf *b, const char *s, size_t n, unsigned flags)
 {
 	if (buf_reserve(b, n))
 		return -1;
+	bool slash = flags & URI_KEEP_SLASH, form = flags & URI_FORM;
 	size_t run = 0; /* start of the pending run of bytes copied as they are */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (unreserved[c] || (c == '/' && keep_slash))
+		if (form ? (unreserved[c] && c != '~') || c == '*' : unreserved[c])
 			continue;
+		if (c == '/' && slash)
+			continue;
+		if (buf_add(b, s + run, i - run))
+			return -1;
 		char e[3] = {'%', HEXU[c >> 4], HEXU[c & 15]};
-		if (buf_add(b, s + run, i - run) || buf_add(b, e, 3))
+		if (form && c == ' ' ? buf_add(b, "+", 1) : buf_add(b, e, 3))
 			return -1;
 		run = i + 1;
 	}

@@ -25,9 +25,14 @@ size_t base64_encode(const unsigned char *p, size_t n, char *out);
 long base64_decode(const char *s, size_t slen, unsigned char *out);
 
 /* Percent-encodes per RFC 3986 as SigV4 requires: unreserved characters
- * A-Z a-z 0-9 - . _ ~ stay; everything else becomes %XX (upper-case hex);
- * '/' stays when keep_slash. Returns -1 if b's cap is reached. */
-int uri_encode(struct buf *b, const char *s, size_t n, bool keep_slash);
+ * A-Z a-z 0-9 - . _ ~ stay; everything else becomes %XX (upper-case hex).
+ * Flags: URI_KEEP_SLASH leaves '/' as it is; URI_FORM encodes as HTML forms
+ * (application/x-www-form-urlencoded, the way S3 event records carry keys):
+ * space becomes '+', '*' stays and '~' is escaped. Returns -1 if b's cap is
+ * reached. */
+#define URI_KEEP_SLASH 1u
+#define URI_FORM 2u
+int uri_encode(struct buf *b, const char *s, size_t n, unsigned flags);
 /* Decodes %XX escapes (and '+' as space when plus_space) in place; returns
  * the new length, or -1 on a malformed escape. Output may contain NUL. */
 long uri_decode(char *s, size_t n, bool plus_space);

@@ -19,6 +19,7 @@
 #include "core/rand.h"
 #include "http/body.h"
 #include "http/conn.h"
+#include "http/cors.h"
 #include "http/internal.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -255,6 +256,20 @@ static void settle_body(struct conn *conn, struct instream *s, const struct http
 		conn_close_after(conn);
 }
 
+/* The CORS rules of the bucket a REST request addresses (cached in *cache). */
+static json_t *rules_for(struct arena *a, const struct route *rt, json_t **cache)
+{
+	if (*cache || !rt->svc || !rt->svc->cors_rules || !rt->path || rt->path[0] != '/')
+		return *cache;
+	const char *b = rt->path + 1;
+	size_t n = strcspn(b, "/");
+	if (!n)
+		return NULL;
+	char *bucket = arena_strndup(a, b, n);
+	*cache = rt->svc->cors_rules(bucket);
+	return *cache;
+}
+
 static void access_log(struct conn *conn, const struct http_request *req, const struct call *c, int status, int64_t t0)
 {
 	if (!cfg->access_log || log_threshold < LOG_INFO)
@@ -275,6 +290,9 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 	char *whole = NULL;
 	size_t wlen = 0;
 	enum protocol p = PROTO_REST_XML;
+	struct route rt;
+	bool rt_ok = false;
+	json_t *cors = NULL;
 
 	if (internal_route(req)) {
 		new_request_id(c.request_id, false);
@@ -300,8 +318,8 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 	}
 	ar.signed_req = prc == SIGV4_OK;
 
-	struct route rt;
 	router_route(&arena, req, ar.signed_req && ar.version == 4 ? &ar.a : NULL, &rt);
+	rt_ok = true;
 	if (ar.version == 2 && rt.proto != PROTO_REST_XML) {
 		/* SigV2 is S3's only. */
 		ar.signed_req = false;
@@ -318,6 +336,14 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 		call_error(&c, authz ? auth_err(p, ERR_AUTH_MALFORMED_S3, ERR_INCOMPLETE_SIGNATURE, ERR_INCOMPLETE_SIGNATURE)
 				     : auth_err(p, ERR_AUTH_QUERY_MALFORMED, ERR_INCOMPLETE_SIGNATURE, ERR_INCOMPLETE_SIGNATURE),
 			   "%s", why);
+		goto fail;
+	}
+	if (p == PROTO_REST_XML && !strcmp(req->method, "OPTIONS") && rt.svc) {
+		/* A CORS preflight: unsigned by nature, answered from the bucket's rules. */
+		enum cors_result cr = cors_preflight(req, rules_for(&arena, &rt, &cors), &resp);
+		if (cr == CORS_OK)
+			goto send;
+		call_error(&c, cr == CORS_NO_ORIGIN ? ERR_BAD_REQUEST_S3 : ERR_CORS_FORBIDDEN, "%s", cors_message(cr));
 		goto fail;
 	}
 	if (rt.err && !rt.needs_form_body) {
@@ -376,7 +402,7 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 		}
 		if (ar.signed_req && ar.a.presigned && p == PROTO_REST_XML)
 			ph = "UNSIGNED-PAYLOAD";
-		if (ar.version != 2 && !ar.signed_req && anonymous_op(&rt)) {
+		if (!ar.signed_req && anonymous_op(&rt)) {
 			c.who = (struct identity){"", "", "", ""};
 		} else if (ar.version != 2 && authenticate(&c, req, &ar, req->path, ph, p)) {
 			goto fail;
@@ -413,6 +439,9 @@ fail:
 		log_error("internal error in %s.%s: %s", c.svc ? c.svc->name : "-", c.op ? c.op->name : "-",
 			  c.errmsg ? c.errmsg : "(no detail)");
 send:
+	if (p == PROTO_REST_XML && rt_ok && http_header(req, "origin") && strcmp(req->method, "OPTIONS"))
+		cors_decorate(req, rules_for(&arena, &rt, &cors), &resp);
+	json_decref(cors);
 	if (!strcmp(req->method, "HEAD"))
 		resp.no_body = true;
 	/* A client still waiting for "100 Continue" will not send its body: say
@@ -428,9 +457,7 @@ send:
 	json_decref(c.output);
 	json_decref(c.err_fields);
 	arena_free(&arena);
-	/* Give the thread's database connection back (db.h): a connection
-	 * thread that kept it would leak it when the client disconnects. */
-	db_release();
+	db_release(); /* the connection goes back to the pool between requests */
 }
 
 void dispatch_render_framing_error(struct http_response *r, const char *raw, size_t rawlen, enum err_id id)

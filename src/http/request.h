@@ -35,6 +35,7 @@ struct http_request {
 	bool expect_continue;
 	bool keep_alive;
 	const char *host;       /* Host header or "" */
+	const char *peer;       /* the client's address (numeric), or NULL */
 };
 
 enum http_parse_result {

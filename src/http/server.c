@@ -290,6 +290,7 @@ static void *conn_main(void *arg)
 		c->continue_sent = false;
 		c->close_after = !req->keep_alive;
 		c->in_bytes = hl;
+		req->peer = c->peer;
 		c->out_bytes = 0;
 		dispatch_request(c, req, t0);
 		atomic_store(&c->busy, false);

@@ -328,7 +328,7 @@ static int canonical_query(struct buf *out, const char *query, bool presigned, b
 				if (kl < 0)
 					goto out;
 				q->k = (uint32_t)scratch.len;
-				if (uri_encode(&scratch, tmp, (size_t)kl, false))
+				if (uri_encode(&scratch, tmp, (size_t)kl, 0))
 					goto out;
 				q->klen = (uint32_t)(scratch.len - q->k);
 				memcpy(tmp, vs, (size_t)(end - vs));
@@ -336,7 +336,7 @@ static int canonical_query(struct buf *out, const char *query, bool presigned, b
 				if (vl < 0)
 					goto out;
 				q->v = (uint32_t)scratch.len;
-				if (uri_encode(&scratch, tmp, (size_t)vl, false))
+				if (uri_encode(&scratch, tmp, (size_t)vl, 0))
 					goto out;
 				q->vlen = (uint32_t)(scratch.len - q->v);
 			}
@@ -407,7 +407,7 @@ static int canonical(struct buf *out, const struct sigv4_msg *m, const struct si
 		else
 			buf_adds(&np, path);
 		if (m->encode_path)
-			uri_encode(out, np.data, np.len, true);
+			uri_encode(out, np.data, np.len, URI_KEEP_SLASH);
 		else
 			buf_add(out, np.data, np.len);
 		buf_free(&np);

@@ -7,7 +7,9 @@
  *   +  1 x required querystring/header members present
  *   - 100 x required querystring/header members missing
  * so PUT /b/k with x-amz-copy-source is CopyObject, with ?partNumber&uploadId
- * UploadPart, and with neither PutObject — as S3 itself decides.
+ * UploadPart, and with neither PutObject — as S3 itself decides. Of two
+ * operations with one route (PutBucketNotification, deprecated, and
+ * PutBucketNotificationConfiguration), the implemented one wins.
  */
 #include "proto/proto.h"
 #include "proto/restint.h"
@@ -335,7 +337,7 @@ const struct model_op *rest_route(const struct model_service *m, const struct ht
 							       : has_header(req, e->req[j].name, e->req[j].len);
 			score += present ? 1 : -100;
 		}
-		if (score > best_score) {
+		if (score > best_score || (score == best_score && e->op->implemented && !best->implemented)) {
 			best_score = score;
 			best = e->op;
 		}

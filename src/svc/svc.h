@@ -38,6 +38,10 @@ struct svc {
 	const struct migration_set *migrations; /* the service's tables, or NULL */
 	int (*start)(const struct config *cfg); /* after the store is open; may be NULL */
 	void (*stop)(void);                 /* may be NULL */
+	/* CORS rules (S3's CORSRules shape) governing a resource, as a new
+	 * reference; NULL when none. Lets the HTTP layer answer preflights and
+	 * decorate responses. May be NULL. */
+	json_t *(*cors_rules)(const char *bucket);
 	/* An unauthenticated GET resource the service publishes (the SNS
 	 * signing certificate): with body NULL, whether path is one of its;
 	 * else writes it. true when served. May be NULL. */

@@ -491,3 +491,44 @@ def test_kill9_during_puts_leaves_old_or_new(fresh_nuage, boto):
     assert [p["PartNumber"] for p in parts] in ([1], [1, 2])
     assert n3.stop() == 0
     _store_is_clean(n.data)
+
+
+def test_cors_preflight_and_headers(nuage, s3):
+    b = bucket_name("cors")
+    s3.create_bucket(Bucket=b)
+    s3.put_object(Bucket=b, Key="k", Body=b"x")
+
+    def options(headers):
+        req = urllib.request.Request("%s/%s/k" % (nuage.endpoint, b), method="OPTIONS", headers=headers)
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    st, h, body = options({})
+    assert st == 400 and b"Origin request header needed" in body
+    st, h, body = options({"Origin": "https://app.example", "Access-Control-Request-Method": "PUT"})
+    assert st == 403 and b"<Code>AccessForbidden</Code>" in body and b"not enabled" in body
+    s3.put_bucket_cors(Bucket=b, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": ["https://*.example"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["content-*", "x-amz-*"],
+         "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]})
+    st, h, body = options({"Origin": "https://app.example", "Access-Control-Request-Method": "PUT",
+                           "Access-Control-Request-Headers": "content-type, x-amz-date"})
+    assert st == 200, body
+    assert h["Access-Control-Allow-Origin"] == "https://app.example"
+    assert h["Access-Control-Allow-Methods"] == "GET, PUT" and h["Access-Control-Max-Age"] == "600"
+    assert h["Access-Control-Expose-Headers"] == "ETag"
+    st, h, body = options({"Origin": "https://evil.test", "Access-Control-Request-Method": "PUT"})
+    assert st == 403
+    st, h, body = options({"Origin": "https://app.example", "Access-Control-Request-Method": "DELETE"})
+    assert st == 403
+    st, h, body = options({"Origin": "https://app.example", "Access-Control-Request-Method": "GET",
+                           "Access-Control-Request-Headers": "authorization"})
+    assert st == 403
+    # actual requests with an allowed Origin carry the headers
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "k"}, ExpiresIn=60)
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Origin": "https://app.example"})) as r:
+        assert r.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Origin": "https://evil.test"})) as r:
+        assert "Access-Control-Allow-Origin" not in r.headers

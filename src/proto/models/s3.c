@@ -307,6 +307,29 @@ static const struct model_shape s_GetBucketCorsOutput;
 static const struct model_shape s_CORSConfiguration;
 static const struct model_shape s_PutBucketCorsRequest;
 static const struct model_shape s_DeleteBucketCorsRequest;
+static const struct model_shape s_NotificationId;
+static const struct model_shape s_TopicArn;
+static const struct model_shape s_Event;
+static const struct model_shape s_EventList;
+static const struct model_shape s_FilterRuleName;
+static const struct model_shape s_FilterRuleValue;
+static const struct model_shape s_FilterRule;
+static const struct model_shape s_FilterRuleList;
+static const struct model_shape s_S3KeyFilter;
+static const struct model_shape s_NotificationConfigurationFilter;
+static const struct model_shape s_TopicConfiguration;
+static const struct model_shape s_TopicConfigurationList;
+static const struct model_shape s_QueueArn;
+static const struct model_shape s_QueueConfiguration;
+static const struct model_shape s_QueueConfigurationList;
+static const struct model_shape s_LambdaFunctionArn;
+static const struct model_shape s_LambdaFunctionConfiguration;
+static const struct model_shape s_LambdaFunctionConfigurationList;
+static const struct model_shape s_EventBridgeConfiguration;
+static const struct model_shape s_NotificationConfiguration;
+static const struct model_shape s_SkipValidation;
+static const struct model_shape s_PutBucketNotificationConfigurationRequest;
+static const struct model_shape s_GetBucketNotificationConfigurationRequest;
 
 static const char *const e_BucketCannedACL[] = {"private", "public-read", "public-read-write", "authenticated-read"};
 static const struct model_shape s_BucketCannedACL = {"BucketCannedACL", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 4, e_BucketCannedACL, NULL, NULL, NULL, 0};
@@ -1798,6 +1821,90 @@ static const struct model_member m_DeleteBucketCorsRequest[] = {
 	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
 };
 static const struct model_shape s_DeleteBucketCorsRequest = {"DeleteBucketCorsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteBucketCorsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_NotificationId = {"NotificationId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_TopicArn = {"TopicArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_Event[] = {"s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*", "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:Replication:*", "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked", "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold", "s3:ObjectRestore:Delete", "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectAcl:Put", "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated", "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete"};
+static const struct model_shape s_Event = {"Event", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 27, e_Event, NULL, NULL, NULL, 0};
+static const struct model_member m_EventList[] = {
+	{"member", NULL, NULL, &s_Event, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_EventList = {"EventList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_EventList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_FilterRuleName[] = {"prefix", "suffix"};
+static const struct model_shape s_FilterRuleName = {"FilterRuleName", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_FilterRuleName, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilterRuleValue = {"FilterRuleValue", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_FilterRule[] = {
+	{"Name", NULL, NULL, &s_FilterRuleName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"Value", NULL, NULL, &s_FilterRuleValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FilterRule = {"FilterRule", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_FilterRule, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_FilterRuleList[] = {
+	{"member", NULL, NULL, &s_FilterRule, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FilterRuleList = {"FilterRuleList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_FilterRuleList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_S3KeyFilter[] = {
+	{"FilterRules", "FilterRule", NULL, &s_FilterRuleList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_S3KeyFilter = {"S3KeyFilter", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_S3KeyFilter, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_NotificationConfigurationFilter[] = {
+	{"Key", "S3Key", NULL, &s_S3KeyFilter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_NotificationConfigurationFilter = {"NotificationConfigurationFilter", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_NotificationConfigurationFilter, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_TopicConfiguration[] = {
+	{"Id", NULL, NULL, &s_NotificationId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"TopicArn", "Topic", NULL, &s_TopicArn, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"Events", "Event", NULL, &s_EventList, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"Filter", NULL, NULL, &s_NotificationConfigurationFilter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_TopicConfiguration = {"TopicConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_TopicConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_TopicConfigurationList[] = {
+	{"member", NULL, NULL, &s_TopicConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_TopicConfigurationList = {"TopicConfigurationList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_TopicConfigurationList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_QueueArn = {"QueueArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_QueueConfiguration[] = {
+	{"Id", NULL, NULL, &s_NotificationId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"QueueArn", "Queue", NULL, &s_QueueArn, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"Events", "Event", NULL, &s_EventList, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"Filter", NULL, NULL, &s_NotificationConfigurationFilter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_QueueConfiguration = {"QueueConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_QueueConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_QueueConfigurationList[] = {
+	{"member", NULL, NULL, &s_QueueConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_QueueConfigurationList = {"QueueConfigurationList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_QueueConfigurationList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LambdaFunctionArn = {"LambdaFunctionArn", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_LambdaFunctionConfiguration[] = {
+	{"Id", NULL, NULL, &s_NotificationId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"LambdaFunctionArn", "CloudFunction", NULL, &s_LambdaFunctionArn, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"Events", "Event", NULL, &s_EventList, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"Filter", NULL, NULL, &s_NotificationConfigurationFilter, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_LambdaFunctionConfiguration = {"LambdaFunctionConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_LambdaFunctionConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_LambdaFunctionConfigurationList[] = {
+	{"member", NULL, NULL, &s_LambdaFunctionConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_LambdaFunctionConfigurationList = {"LambdaFunctionConfigurationList", SHAPE_LIST, SHF_FLATTENED, TSF_DEFAULT, 1, m_LambdaFunctionConfigurationList, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EventBridgeConfiguration = {"EventBridgeConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_NotificationConfiguration[] = {
+	{"TopicConfigurations", "TopicConfiguration", NULL, &s_TopicConfigurationList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"QueueConfigurations", "QueueConfiguration", NULL, &s_QueueConfigurationList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"LambdaFunctionConfigurations", "CloudFunctionConfiguration", NULL, &s_LambdaFunctionConfigurationList, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"EventBridgeConfiguration", NULL, NULL, &s_EventBridgeConfiguration, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_NotificationConfiguration = {"NotificationConfiguration", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_NotificationConfiguration, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SkipValidation = {"SkipValidation", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_PutBucketNotificationConfigurationRequest[] = {
+	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"NotificationConfiguration", "NotificationConfiguration", NULL, &s_NotificationConfiguration, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, "http://s3.amazonaws.com/doc/2006-03-01/", NULL},
+	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
+	{"SkipDestinationValidation", "x-amz-skip-destination-validation", NULL, &s_SkipValidation, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_PutBucketNotificationConfigurationRequest = {"PutBucketNotificationConfigurationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 4, m_PutBucketNotificationConfigurationRequest, "NotificationConfiguration", 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_GetBucketNotificationConfigurationRequest[] = {
+	{"Bucket", "Bucket", NULL, &s_BucketName, LOC_URI, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"ExpectedBucketOwner", "x-amz-expected-bucket-owner", NULL, &s_AccountId, LOC_HEADER, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_GetBucketNotificationConfigurationRequest = {"GetBucketNotificationConfigurationRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_GetBucketNotificationConfigurationRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 
 static const struct model_shape *const err_AbortMultipartUpload[] = {&s_NoSuchUpload};
 static const struct model_shape *const err_CopyObject[] = {&s_ObjectNotInActiveTierError};
@@ -1856,7 +1963,7 @@ static const struct model_op ops[] = {
 	{"GetBucketMetadataTableConfiguration", "GET", "/{Bucket}?metadataTable", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetBucketMetricsConfiguration", "GET", "/{Bucket}?metrics", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, "q:id"},
 	{"GetBucketNotification", "GET", "/{Bucket}?notification", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
-	{"GetBucketNotificationConfiguration", "GET", "/{Bucket}?notification", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"GetBucketNotificationConfiguration", "GET", "/{Bucket}?notification", 0, &s_GetBucketNotificationConfigurationRequest, &s_NotificationConfiguration, NULL, NULL, NULL, 0, NULL, 0, true, NULL},
 	{"GetBucketOwnershipControls", "GET", "/{Bucket}?ownershipControls", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetBucketPolicy", "GET", "/{Bucket}?policy", 0, &s_GetBucketPolicyRequest, &s_GetBucketPolicyOutput, NULL, NULL, NULL, 0, NULL, 0, true, NULL},
 	{"GetBucketPolicyStatus", "GET", "/{Bucket}?policyStatus", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
@@ -1900,7 +2007,7 @@ static const struct model_op ops[] = {
 	{"PutBucketLogging", "PUT", "/{Bucket}?logging", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 1, false, NULL},
 	{"PutBucketMetricsConfiguration", "PUT", "/{Bucket}?metrics", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, "q:id"},
 	{"PutBucketNotification", "PUT", "/{Bucket}?notification", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 1, false, NULL},
-	{"PutBucketNotificationConfiguration", "PUT", "/{Bucket}?notification", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"PutBucketNotificationConfiguration", "PUT", "/{Bucket}?notification", 0, &s_PutBucketNotificationConfigurationRequest, NULL, NULL, NULL, NULL, 0, NULL, 0, true, NULL},
 	{"PutBucketOwnershipControls", "PUT", "/{Bucket}?ownershipControls", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 1, false, NULL},
 	{"PutBucketPolicy", "PUT", "/{Bucket}?policy", 0, &s_PutBucketPolicyRequest, NULL, NULL, NULL, NULL, 0, NULL, 1, true, NULL},
 	{"PutBucketReplication", "PUT", "/{Bucket}?replication", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 1, false, NULL},

@@ -430,3 +430,14 @@ int s3_put_object_acl(struct call *c)
 		return s3_no_such_key(c, call_str(c, "Key"));
 	return s3_check_acl_request(c);
 }
+
+json_t *s3_cors_rules(const char *bucket)
+{
+	sqlite3_stmt *st = db_prep("SELECT cors FROM s3_buckets WHERE name = ?");
+	db_bind_text(st, 1, bucket);
+	json_t *rules = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && db_col_text(st, 0))
+		rules = json_loads(db_col_text(st, 0), 0, NULL);
+	db_done(st);
+	return rules;
+}

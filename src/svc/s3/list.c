@@ -41,7 +41,7 @@ static void add_encoded(struct call *c, json_t *obj, const char *member, const c
 	/* encoding-type=url: percent-encoding as S3 does it (space is %20). */
 	struct buf b;
 	buf_init(&b, 8192);
-	uri_encode(&b, v, strlen(v), true);
+	uri_encode(&b, v, strlen(v), URI_KEEP_SLASH);
 	(void)c;
 	json_object_set_new(obj, member, json_string(buf_str(&b)));
 	buf_free(&b);

@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/enc.h"
+#include "engine/dest.h"
 #include "store/db.h"
 #include "core/str.h"
 #include "svc/s3/s3int.h"
@@ -318,7 +319,9 @@ int s3_delete_object(struct call *c)
 		db_rollback();
 		return s3_internal(c, "delete");
 	}
-	if (db_commit())
+	int rc = db_commit();
+	dest_after_commit();
+	if (rc)
 		return s3_internal(c, "commit");
 	blob_collect();
 	return 0;
@@ -376,7 +379,9 @@ int s3_delete_objects(struct call *c)
 			json_array_append_new(deleted, d);
 		}
 	}
-	if (db_commit()) {
+	int rc = db_commit();
+	dest_after_commit();
+	if (rc) {
 		json_decref(deleted);
 		json_decref(errors);
 		return s3_internal(c, "commit");

@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "http/request.h"
 #include "proto/models/models.h"
+#include "engine/dest.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "svc/svc.h"
@@ -164,9 +165,19 @@ static int release_current(const char *bucket, const char *key)
 	return old[0] ? blob_release(old) : 0;
 }
 
+/* The ObjectCreated event an operation causes. */
+static const char *created_event(const struct call *c)
+{
+	const char *op = c->op ? c->op->name : "";
+	if (!strcmp(op, "CopyObject"))
+		return "ObjectCreated:Copy";
+	if (!strcmp(op, "CompleteMultipartUpload"))
+		return "ObjectCreated:CompleteMultipartUpload";
+	return "ObjectCreated:Put";
+}
+
 int s3_object_put_row(struct call *c, const struct s3_object *o)
 {
-	(void)c;
 	if (release_current(o->bucket, o->key))
 		return -1;
 	/* Content type and the checksum go to their own columns (see migration 3). */
@@ -211,12 +222,14 @@ int s3_object_put_row(struct call *c, const struct s3_object *o)
 	db_done(st);
 	free(attrs);
 	free(tags);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	s3_notify_txn(c, created_event(c), o);
+	return 0;
 }
 
 int s3_object_delete_row(struct call *c, const char *bucket, const char *key)
 {
-	(void)c;
 	if (release_current(bucket, key))
 		return -1;
 	sqlite3_stmt *st = db_prep("DELETE FROM s3_objects WHERE bucket = ? AND key = ?");
@@ -226,7 +239,11 @@ int s3_object_delete_row(struct call *c, const char *bucket, const char *key)
 	db_done(st);
 	if (rc != SQLITE_DONE)
 		return -1;
-	return db_changes() ? 1 : 0;
+	if (!db_changes())
+		return 0;
+	struct s3_object o = {.bucket = bucket, .key = key};
+	s3_notify_txn(c, "ObjectRemoved:Delete", &o);
+	return 1;
 }
 
 bool s3_has_integrity_header(const struct call *c)
@@ -439,8 +456,10 @@ int s3_commit_blob(struct call *c, struct blob_writer *w)
 {
 	if (db_commit()) {
 		blob_abort(w);
+		dest_after_commit();
 		return s3_internal(c, "commit");
 	}
+	dest_after_commit();
 	blob_publish(w);
 	blob_collect();
 	return 0;
@@ -535,4 +554,5 @@ const struct svc svc_s3 = {
 	.nops = sizeof ops / sizeof *ops,
 	.migrations = &s3_mset,
 	.start = s3_start,
+	.cors_rules = s3_cors_rules,
 };

@@ -88,6 +88,13 @@ int s3_check_copy_conditions(struct call *c, const struct s3_object *src);
 int s3_load_copy_source(struct call *c, struct s3_object *src);
 int s3_copy_range(struct call *c, const char *src_blob, int64_t off, int64_t len, struct blob_writer *w,
 		  unsigned char md5_out[16]);
+/* bucket.c: the bucket's CORS rules for the HTTP layer (svc cors_rules hook) */
+json_t *s3_cors_rules(const char *bucket);
+/* notify.c: inside the transaction that changed the object: delivers the
+ * event (S3's name without "s3:", e.g. "ObjectCreated:Put") to every
+ * destination the bucket's notification configuration routes it to. The
+ * caller calls dest_after_commit() after its commit. */
+void s3_notify_txn(struct call *c, const char *event, const struct s3_object *o);
 /* bucket.c: shared with object ACL calls */
 int s3_check_acl_request(struct call *c);
 

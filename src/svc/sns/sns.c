@@ -621,6 +621,7 @@ static int sns_start(const struct config *cfg)
 {
 	sns_sign_init(cfg->data_dir, cfg->sns_cert_base);
 	bus_subscribe("sns-fanout", SNS_OUTBOX_TOPIC, sns_fanout, (void *)cfg);
+	sns_dest_register(cfg->port);
 	return sns_http_start();
 }
 

@@ -70,6 +70,9 @@ json_t *sns_effective_retry_policy(json_t *sub_attrs, json_t *topic_attrs);
 /* --- publishing (sns_pub.c) --- */
 int sns_publish(struct call *c);
 int sns_publish_batch(struct call *c);
+/* Lets other services publish to topics (engine/dest.h); SNS envelopes of
+ * such messages link to http://localhost:port. */
+void sns_dest_register(int port);
 
 /* --- fan-out (sns_fanout.c), on the bus thread --- */
 int sns_fanout(int64_t id, const char *topic, const char *payload, void *arg);

@@ -292,7 +292,7 @@ static char *envelope_for(struct fevent *ev, json_t *msg, const struct fsub *s, 
 	struct buf u;
 	buf_init(&u, 4096);
 	buf_addf(&u, "%s/?Action=Unsubscribe&SubscriptionArn=", ev->base);
-	uri_encode(&u, s->arn, strlen(s->arn), false);
+	uri_encode(&u, s->arn, strlen(s->arn), 0);
 	buf_addf(&u, "&Version=%s", SNS_API_VERSION);
 	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s}", "MessageId", fget(msg, "id"), "TopicArn", ev->topic, "Message", text,
 			      "Timestamp", ev->ts, "UnsubscribeURL", buf_str(&u));

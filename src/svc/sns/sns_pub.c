@@ -22,6 +22,7 @@
 #include "core/hash.h"
 #include "core/rand.h"
 #include "engine/bus.h"
+#include "engine/dest.h"
 #include "engine/queue.h"
 #include "store/db.h"
 #include "store/outbox.h"
@@ -275,6 +276,17 @@ static int fifo_assign(const struct sns_topic *t, json_t *rec, bool *dup, int64_
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* One outbox event for the fan-out (steals msgs). */
+static int add_event(const char *topic, const char *base, int64_t now, json_t *msgs)
+{
+	json_t *ev = json_pack("{s:s,s:s,s:I,s:o}", "t", topic, "u", base, "ts", (json_int_t)now, "msgs", msgs);
+	char *payload = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	int rc = payload ? outbox_add(SNS_OUTBOX_TOPIC, payload) : -1;
+	free(payload);
+	return rc;
+}
+
 /* Writes the records (deduplicated on FIFO topics) as one outbox event and
  * commits. recs[i] gets "id"/"q" filled. */
 static int commit_publish(struct call *c, const struct sns_topic *t, json_t **recs, int n)
@@ -294,15 +306,10 @@ static int commit_publish(struct call *c, const struct sns_topic *t, json_t **re
 			json_array_append(msgs, recs[i]);
 	}
 	int rc = 0;
-	if (json_array_size(msgs)) {
-		json_t *ev = json_pack("{s:s,s:s,s:I,s:o}", "t", t->arn, "u", sns_base_url(c), "ts", (json_int_t)now, "msgs", msgs);
-		char *payload = json_dumps(ev, JSON_COMPACT);
-		json_decref(ev);
-		rc = outbox_add(SNS_OUTBOX_TOPIC, payload);
-		free(payload);
-	} else {
+	if (json_array_size(msgs))
+		rc = add_event(t->arn, sns_base_url(c), now, msgs);
+	else
 		json_decref(msgs);
-	}
 	if (rc) {
 		db_rollback();
 		return call_error(c, ERR_INTERNAL, "%s", db_errmsg());
@@ -417,4 +424,61 @@ int sns_publish_batch(struct call *c)
 	call_set(c, "Successful", ok);
 	call_set(c, "Failed", failed);
 	return 0;
+}
+
+/* ---- publishing for other services (engine/dest.h) ---- */
+
+static char dest_base[64] = "http://localhost:4566";
+
+/* One message to a standard topic, inside the sender's transaction: what
+ * S3 event notifications and Lambda destinations publish. FIFO topics need
+ * a message group, which those senders do not have: refused, as AWS does. */
+static int sns_deliver(const char *arn, const struct dest_msg *m, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = db_prep("SELECT fifo FROM sns_topics WHERE arn = ?");
+	db_bind_text(st, 1, arn);
+	int rc = sqlite3_step(st);
+	bool fifo = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	db_done(st);
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "%s", rc == SQLITE_DONE ? "The destination topic does not exist" : "storage error");
+		return -1;
+	}
+	if (fifo) {
+		snprintf(err, errlen, "FIFO topics are not supported as this destination");
+		return -1;
+	}
+	long bad;
+	if (!m->len || m->len > SNS_MAX_MESSAGE || !queue_valid_text(m->body, m->len, &bad)) {
+		snprintf(err, errlen, "the message is empty, too long or not valid text");
+		return -1;
+	}
+	if (m->check_only)
+		return 0;
+	char id[37];
+	uuid4(id);
+	json_t *r = json_pack("{s:s,s:s#}", "id", id, "m", m->body, m->len);
+	if (m->subject)
+		json_object_set_new(r, "s", json_string(m->subject));
+	json_t *in = m->attrs_json ? json_loads(m->attrs_json, 0, NULL) : NULL;
+	if (json_object_size(in)) {
+		json_t *a = json_object();
+		const char *k;
+		json_t *v;
+		json_object_foreach(in, k, v) if (json_is_string(v))
+			json_object_set_new(a, k, json_pack("{s:s,s:O}", "Type", "String", "Value", v));
+		json_object_set_new(r, "a", a);
+	}
+	json_decref(in);
+	if (add_event(arn, dest_base, clock_wall_ms(), json_pack("[o]", r))) {
+		snprintf(err, errlen, "storage error");
+		return -1;
+	}
+	return 0;
+}
+
+void sns_dest_register(int port)
+{
+	snprintf(dest_base, sizeof dest_base, "http://localhost:%d", port);
+	dest_register("sns", sns_deliver, bus_kick);
 }

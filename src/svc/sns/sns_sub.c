@@ -326,7 +326,7 @@ static int send_confirmation(struct call *c, const struct sub *s, const struct s
 	struct buf url;
 	buf_init(&url, 16384);
 	buf_addf(&url, "%s/?Action=ConfirmSubscription&TopicArn=", base);
-	uri_encode(&url, s->topic, strlen(s->topic), false);
+	uri_encode(&url, s->topic, strlen(s->topic), 0);
 	buf_addf(&url, "&Token=%s&Version=%s", s->token, SNS_API_VERSION);
 	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "MessageId", id, "Token", s->token, "TopicArn", s->topic,
 			      "Message",

@@ -22,6 +22,8 @@
 #include "svc/sqs/sqs.h"
 #include "core/clock.h"
 #include "core/enc.h"
+#include "engine/dest.h"
+#include "engine/queue.h"
 #include "config.h"
 #include "http/request.h"
 #include "proto/models/models.h"
@@ -626,10 +628,67 @@ static const struct svc_op ops[] = {
 	{"ChangeMessageVisibilityBatch", sqs_change_message_visibility_batch, NULL},
 };
 
+/* ---- sending for other services (engine/dest.h) ---- */
+
+/* One message into a standard queue, inside the sender's transaction: what
+ * S3 event notifications and Lambda destinations send. FIFO queues need a
+ * message group, which those senders do not have: refused, as AWS does. */
+static int sqs_deliver(const char *arn, const struct dest_msg *m, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = db_prep("SELECT fifo, max_size FROM sqs_queues WHERE arn = ?");
+	db_bind_text(st, 1, arn);
+	int rc = sqlite3_step(st);
+	bool fifo = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	int64_t max = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	db_done(st);
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "%s", rc == SQLITE_DONE ? "The destination queue does not exist" : "storage error");
+		return -1;
+	}
+	if (fifo) {
+		snprintf(err, errlen, "FIFO queues are not supported as this destination");
+		return -1;
+	}
+	long bad;
+	if ((int64_t)m->len > max || !queue_valid_text(m->body, m->len, &bad)) {
+		snprintf(err, errlen, "the message is longer than the queue's MaximumMessageSize or not valid text");
+		return -1;
+	}
+	if (m->check_only)
+		return 0;
+	struct queue_attr attrs[QUEUE_MAX_ATTRS];
+	int na = 0;
+	json_t *in = m->attrs_json ? json_loads(m->attrs_json, 0, NULL) : NULL;
+	const char *k;
+	json_t *v;
+	json_object_foreach(in, k, v)
+	{
+		if (na < QUEUE_MAX_ATTRS && json_is_string(v))
+			attrs[na++] = (struct queue_attr){k, "String", json_string_value(v), json_string_length(v)};
+	}
+	struct queue_msg qm = {.body = m->body, .body_len = m->len, .attrs = attrs, .nattrs = na, .delay_ms = -1};
+	struct queue_sent sent;
+	rc = queue_send_txn(arn, &qm, &sent);
+	json_decref(in);
+	if (rc || sent.err) {
+		snprintf(err, errlen, "the queue refused the message (%d)", rc ? rc : sent.err);
+		return -1;
+	}
+	return 0;
+}
+
+static int sqs_start(const struct config *cfg)
+{
+	(void)cfg;
+	dest_register("sqs", sqs_deliver, queue_after_commit);
+	return 0;
+}
+
 const struct svc svc_sqs = {
 	.name = "sqs",
 	.model = &model_sqs,
 	.ops = ops,
 	.nops = sizeof ops / sizeof *ops,
 	.migrations = &sqs_mset,
+	.start = sqs_start,
 };

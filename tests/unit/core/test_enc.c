@@ -42,11 +42,19 @@ TEST(uri_encode_decode)
 {
 	struct buf b;
 	buf_init(&b, 1024);
-	CHECK(uri_encode(&b, "a b/ü~*", strlen("a b/ü~*"), true) == 0);
+	CHECK(uri_encode(&b, "a b/ü~*", strlen("a b/ü~*"), URI_KEEP_SLASH) == 0);
 	CHECK_STR(buf_str(&b), "a%20b/%C3%BC~%2A");
 	buf_reset(&b);
-	CHECK(uri_encode(&b, "a/b", 3, false) == 0);
+	CHECK(uri_encode(&b, "a/b", 3, 0) == 0);
 	CHECK_STR(buf_str(&b), "a%2Fb");
+	buf_reset(&b);
+	/* S3 event records: form encoding, slashes kept */
+	const char *k = "year=2024/a b+c~*(ü).csv";
+	CHECK(uri_encode(&b, k, strlen(k), URI_FORM | URI_KEEP_SLASH) == 0);
+	CHECK_STR(buf_str(&b), "year%3D2024/a+b%2Bc%7E*%28%C3%BC%29.csv");
+	buf_reset(&b);
+	CHECK(uri_encode(&b, "a/b c", 5, URI_FORM) == 0);
+	CHECK_STR(buf_str(&b), "a%2Fb+c");
 	buf_free(&b);
 	char s[] = "a%20b+c%2f";
 	long n = uri_decode(s, strlen(s), true);
@@ -135,7 +143,7 @@ TEST(buf_reserve_keeps_terminator)
 {
 	struct buf b;
 	buf_init(&b, 100);
-	CHECK(uri_encode(&b, "", 0, true) == 0);
+	CHECK(uri_encode(&b, "", 0, URI_KEEP_SLASH) == 0);
 	CHECK_STR(buf_str(&b), "");
 	buf_free(&b);
 }

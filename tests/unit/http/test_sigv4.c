@@ -276,13 +276,13 @@ static int run_case(const char *dir, const char *cs)
 		buf_adds(&q, r.query);
 		buf_addf(&cr, "%s/%s/%s/%s/aws4_request", c.ak, c.date, c.region, c.service);
 		buf_addf(&q, "%sX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=", *r.query ? "&" : "");
-		uri_encode(&q, cr.data, cr.len, false);
+		uri_encode(&q, cr.data, cr.len, 0);
 		buf_addf(&q, "&X-Amz-Date=%s&X-Amz-SignedHeaders=", c.amz_date);
-		uri_encode(&q, a.signed_headers, strlen(a.signed_headers), false);
+		uri_encode(&q, a.signed_headers, strlen(a.signed_headers), 0);
 		buf_addf(&q, "&X-Amz-Expires=%lld", (long long)c.expires);
 		if (c.token && !c.omit_token) {
 			buf_adds(&q, "&X-Amz-Security-Token=");
-			uri_encode(&q, c.token, strlen(c.token), false);
+			uri_encode(&q, c.token, strlen(c.token), 0);
 		}
 		free(r.query);
 		r.query = buf_detach(&q, NULL);
