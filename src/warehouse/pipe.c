@@ -1106,7 +1106,14 @@ int pipe_status(struct wh_session *s, const struct dl_stmt *d, const struct wh_s
 	bool paused = json_is_true(json_object_get(o.body, "paused"));
 	json_object_set_new(j, "executionState", json_string(paused ? "PAUSED" : "RUNNING"));
 	if (pending) {
-		json_object_set_new(j, "oldestPendingFilePath", json_string(oldest));
+		/* Paths relative to the stage, like the other *FilePath fields. */
+		struct where w;
+		const char *rel = oldest;
+		if (!where_of(wh_name(s->wh), json_string_value(json_object_get(o.body, "definition")), &w, e) &&
+		    !strncmp(oldest, w.stage_prefix, strlen(w.stage_prefix)))
+			rel = oldest + strlen(w.stage_prefix);
+		json_object_set_new(j, "oldestPendingFilePath", json_string(rel));
+		where_free(&w);
 		iso_time(oldest_time, t);
 		json_object_set_new(j, "oldestFileTimestamp", json_string(t));
 	}
