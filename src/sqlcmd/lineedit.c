@@ -169,7 +169,9 @@ char *le_read(struct lineedit *le, const char *prompt)
 	raw.c_lflag &= ~(unsigned)(ECHO | ICANON | IEXTEN | ISIG);
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw))
+	/* TCSADRAIN, not TCSAFLUSH: keys typed while the last statement ran
+	 * are kept, not thrown away. */
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw))
 		return plain_read(prompt);
 	struct buf b;
 	buf_init(&b, LE_MAX_LINE);
@@ -275,7 +277,7 @@ char *le_read(struct lineedit *le, const char *prompt)
 		}
 		redraw(prompt, &b, pos);
 	}
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &orig);
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &orig);
 	if (write(STDOUT_FILENO, "\r\n", 2) < 0) {
 		/* the terminal went away */
 	}

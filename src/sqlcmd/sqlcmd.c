@@ -373,7 +373,7 @@ static int run_statement(struct sqlc *s, const char *sql)
 	int64_t t0 = clock_mono_us();
 	char err[4096];
 	json_t *resp = NULL;
-	for (int attempt = 0; attempt < 2 && !resp; attempt++) {
+	for (int attempt = 0; attempt < 50 && !resp; attempt++) {
 		json_t *b = target_body(s);
 		json_object_set_new(b, "Sql", json_string(sql));
 		if (s->session[0])
@@ -382,7 +382,11 @@ static int run_statement(struct sqlc *s, const char *sql)
 			json_object_set_new(b, "SessionKeepAliveSeconds",
 					    json_integer(s->interactive ? SESSION_SECONDS : SCRIPT_SESSION_SECONDS));
 		resp = call(s, "ExecuteStatement", b, err, sizeof err);
-		if (!resp && s->session[0] && strstr(err, "Session")) {
+		if (!resp && s->session[0] && !strncmp(err, "ActiveSessionsExceededException", 31)) {
+			usleep(20000); /* the session is finishing its last statement */
+			continue;
+		}
+		if (!resp && s->session[0] && strstr(err, "Session") && attempt < 1) {
 			fprintf(stderr, "(the session ended: a new one starts; an open transaction was rolled back)\n");
 			s->session[0] = 0;
 			continue;
@@ -715,5 +719,7 @@ int sql_command(int argc, char **argv)
 	rsdc_free(&s.c);
 	free(cmds);
 	free((char *)s.warehouse);
-	return s.failed ? 1 : 0;
+	/* Like psql: a session someone typed into ends well even if some of
+	 * its statements failed; scripts and -c report failures. */
+	return s.failed && !s.interactive ? 1 : 0;
 }

@@ -577,6 +577,11 @@ static void run_job(void *arg)
 	struct spool sp;
 	if (!j->batch) {
 		run_one(j, s, j->sqls[0], j->id, &total, &sp);
+		/* The session is free again before the client can see the
+		 * statement finished and send its next one. */
+		if (held)
+			give_session(held);
+		held = NULL;
 		record_statement(j, &total, &sp);
 		spool_free(&sp);
 	} else {
@@ -623,11 +628,12 @@ static void run_job(void *arg)
 		total.status = failed_at ? (j->cancel ? "ABORTED" : "FAILED") : "FINISHED";
 		total.duration_ns = (clock_mono_us() - t0) * 1000;
 		total.has_result = false;
+		if (held)
+			give_session(held);
+		held = NULL;
 		record_statement(j, &total, NULL);
 	}
-	if (held)
-		give_session(held);
-	else
+	if (!j->session[0])
 		wh_session_end(s);
 out:
 	unlist(j);
