@@ -276,11 +276,6 @@ static void build_oschema(struct creader *r)
 	}
 }
 
-static int match_name(const struct creader *r, const char *a, const char *b)
-{
-	return r->spec.match == CR_BY_NAME_CS ? strcmp(a, b) : strcasecmp(a, b);
-}
-
 /* ------------------------------------------------------------ opening */
 
 static int open_csv(struct creader *r, struct wh_err *e)
@@ -317,31 +312,16 @@ static int open_csv(struct creader *r, struct wh_err *e)
 	return 0;
 }
 
-/* JSON member names as the file spells them, for case-insensitive
- * matching: inferred from the first records. */
-static int json_names(struct creader *r, const char *blob, struct schema **inferred, struct wh_err *e)
+/* A field of s named name in any case, or -1. */
+static int schema_find_ci(const struct schema *s, const char *name)
 {
-	int fd = blob_open(blob);
-	if (fd < 0) {
-		wh_err_set(e, "58030", "Remote file '%s' was not found.", r->name);
-		return -1;
-	}
-	struct source *src = source_from_fd(fd, true, r->spec.ff->codec);
-	struct json_options o = r->spec.ff->json;
-	o.infer_records = 1000;
-	o.infer_bytes = 4u << 20;
-	o.on_bad_row = NULL;
-	struct fmt_error fe;
-	int rc = json_infer_schema(src, &o, inferred, &fe);
-	source_close(src);
-	if (rc) {
-		/* Unreadable start: the main read will report where. */
-		*inferred = NULL;
-	}
-	return 0;
+	for (int i = 0; i < s->nfields; i++)
+		if (!strcasecmp(s->fields[i].name, name))
+			return i;
+	return -1;
 }
 
-static int open_json(struct creader *r, const char *blob, struct wh_err *e)
+static int open_json(struct creader *r, struct wh_err *e)
 {
 	r->jopt = r->spec.ff->json;
 	struct json_options *o = &r->jopt;
@@ -374,25 +354,19 @@ static int open_json(struct creader *r, const char *blob, struct wh_err *e)
 			add_field(r->rschema, path, &r->oschema->fields[i]);
 		}
 	} else {
-		struct schema *inf = NULL;
-		if (r->spec.match == CR_BY_NAME_CI && json_names(r, blob, &inf, e))
-			return -1;
+		/* Each record's keys match the columns, in any case for
+		 * CASE_INSENSITIVE, record by record as Snowflake does. */
+		o->ignore_case = r->spec.match == CR_BY_NAME_CI;
 		for (int i = 0; i < r->oschema->nfields; i++) {
-			const char *want = r->oschema->fields[i].name, *use = want;
-			for (int k = 0; inf && k < inf->nfields; k++)
-				if (!match_name(r, inf->fields[k].name, want)) {
-					use = inf->fields[k].name;
-					break;
-				}
+			const char *use = r->oschema->fields[i].name;
 			/* Two targets cannot read one key: the second gets a name no key has. */
 			char alt[WH_NAME_MAX + 8];
-			if (schema_find(r->rschema, use) >= 0) {
+			if (o->ignore_case ? schema_find_ci(r->rschema, use) >= 0 : schema_find(r->rschema, use) >= 0) {
 				snprintf(alt, sizeof alt, "\x01%d", i);
 				use = alt;
 			}
 			add_field(r->rschema, use, &r->oschema->fields[i]);
 		}
-		schema_free(inf);
 	}
 	struct fmt_error fe;
 	if (json_reader_open(r->src, o, r->rschema, &r->json, &fe)) {
@@ -518,7 +492,7 @@ int cr_open(const struct cr_spec *spec, const char *blob, const char *name, stru
 	} else {
 		r->swap = spec->ff->type == FT_CSV ? spec->ff->record_delim : 0;
 		open_text_source(r, e);
-		rc = spec->ff->type == FT_CSV ? open_csv(r, e) : open_json(r, blob, e);
+		rc = spec->ff->type == FT_CSV ? open_csv(r, e) : open_json(r, e);
 		if (!rc && (r->mode == M_CSV || r->mode == M_CSV_SELECT || r->mode == M_JSON))
 			for (int k = 0; k < 2; k++)
 				r->rbs[k] = batch_new(r->mode == M_CSV ? r->oschema : r->rschema, CR_BATCH);

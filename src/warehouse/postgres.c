@@ -182,6 +182,7 @@ static void describe_col(const PGresult *r, int i, struct wh_column *col)
 	case OID_BPCHAR:
 		tn = t == OID_VARCHAR ? "varchar" : "bpchar";
 		col->length = mod >= 4 ? mod - 4 : 0;
+		col->precision = col->length; /* what Redshift reports for VARCHAR(n) */
 		break;
 	case OID_TEXT:
 		tn = "text";
@@ -439,6 +440,10 @@ static int pg_describe(void *c, const struct wh_tname *t, struct wh_table *out, 
 		snprintf(col->name, sizeof col->name, "%s", PQgetvalue(r, i, 0));
 		snprintf(col->decl, sizeof col->decl, "%s", PQgetvalue(r, i, 1));
 		wh_type_from_decl(col->decl, &col->type, &col->max_chars);
+		/* Unconstrained NUMERIC holds any decimal exactly: keep the file's
+		 * text (the loader checks it is a number) rather than a double. */
+		if (col->type.type == COL_DOUBLE && !strncmp(col->decl, "numeric", 7))
+			col->type.type = COL_STRING;
 		col->not_null = PQgetvalue(r, i, 2)[0] == 't';
 		col->type.nullable = !col->not_null;
 		col->has_default = PQgetvalue(r, i, 3)[0] == 't';
@@ -475,6 +480,8 @@ struct wh_loader {
 	struct tf_format iso;
 	bool copying;
 	int64_t loaded;
+	wh_row_error_fn on_error; /* a row nuage finds it cannot send */
+	void *ctx;
 	/* redshift */
 	char *sql;             /* INSERT with rows_per rows of $n */
 	int rows_per;
@@ -608,7 +615,7 @@ static int numeric_field(struct buf *b, const char *p, size_t n)
 		field(b, x, 8);
 		return 0;
 	}
-	if (n - i >= 3 && !strncasecmp(p + i, "inf", 3)) {
+	if ((n - i == 3 && !strncasecmp(p + i, "inf", 3)) || (n - i == 8 && !strncasecmp(p + i, "infinity", 8))) {
 		unsigned char x[8] = {0, 0, 0, 0, sign ? 0xf0 : 0xd0, 0, 0, 0};
 		field(b, x, 8);
 		return 0;
@@ -625,10 +632,17 @@ static int numeric_field(struct buf *b, const char *p, size_t n)
 		} else if (ch == '.' && point < 0) {
 			point = nd;
 		} else if (ch == 'e' || ch == 'E') {
-			char *end;
-			exp10 = strtol(p + i + 1, &end, 10);
-			if (end != p + n || exp10 > 1000 || exp10 < -1000)
+			size_t k = i + 1;
+			bool neg = k < n && (p[k] == '-' || p[k] == '+') ? p[k++] == '-' : false;
+			if (k == n)
 				return -1;
+			for (; k < n; k++) {
+				if (p[k] < '0' || p[k] > '9' || exp10 > 1000)
+					return -1;
+				exp10 = exp10 * 10 + (p[k] - '0');
+			}
+			if (neg)
+				exp10 = -exp10;
 			break;
 		} else {
 			return -1;
@@ -749,8 +763,10 @@ static int bin_value(struct wh_loader *l, enum bin_kind k, const struct batch *b
 		int64_t hi = k == BK_INT2 ? 32767 : k == BK_INT4 ? INT32_MAX : INT64_MAX;
 		if (!numeric_src || !is_int || iv < lo || iv > hi) {
 			p = cell_text(l, b, i, r, tmp, &n);
-			wh_err_set(e, "22003", "ERROR: value \"%.*s\" is out of range or not an integer for type %s", (int)n, p,
-				   k == BK_INT2 ? "smallint" : k == BK_INT4 ? "integer" : "bigint");
+			if (numeric_src && is_int)
+				wh_err_set(e, "22003", "Numeric value '%.*s' is out of range", (int)n, p);
+			else
+				wh_err_set(e, "22018", "Numeric value '%.*s' is not recognized", (int)n, p);
 			return -1;
 		}
 		be32(o, k == BK_INT2 ? 2 : k == BK_INT4 ? 4 : 8);
@@ -837,7 +853,7 @@ static int bin_value(struct wh_loader *l, enum bin_kind k, const struct batch *b
 	}
 not_number:
 	p = cell_text(l, b, i, r, tmp, &n);
-	wh_err_set(e, "22P02", "ERROR: invalid input syntax for type numeric: \"%.*s\"", (int)n, p);
+	wh_err_set(e, "22018", "Numeric value '%.*s' is not recognized", (int)n, p);
 	return -1;
 mismatch:
 	wh_err_set(e, "42804", "ERROR: column \"%s\" is of type %s but the file has %s values",
@@ -845,20 +861,52 @@ mismatch:
 	return -1;
 }
 
+/* A value nuage cannot send (an integer out of range, text that is no
+ * number): the caller's on_error decides; 0 to go on without the row. */
+static int refuse_row(struct wh_loader *l, size_t r, struct wh_err *e)
+{
+	if (!l->on_error || l->on_error(l->ctx, r, e->msg))
+		return -1;
+	return 0;
+}
+
+/* For the text paths: 0 when every integer and numeric of row r is one
+ * PostgreSQL takes, else -1 with e. The send format is built and dropped. */
+static int check_row(struct wh_loader *l, const struct batch *b, size_t r, struct wh_err *e)
+{
+	size_t mark = l->out.len;
+	int rc = 0;
+	for (int i = 0; i < l->ncols && !rc; i++) {
+		enum bin_kind k = l->kinds[i];
+		if ((k == BK_INT2 || k == BK_INT4 || k == BK_INT8 || k == BK_NUMERIC) && col_is_valid(&b->cols[i], r))
+			rc = bin_value(l, k, b, i, r, e);
+	}
+	l->out.len = mark;
+	return rc;
+}
+
 static int bin_rows(struct wh_loader *l, const struct batch *b, const uint8_t *skip, struct wh_err *e)
 {
 	for (size_t r = 0; r < b->nrows; r++) {
 		if (skip && skip[r])
 			continue;
+		size_t row_start = l->out.len;
 		be16(&l->out, l->ncols);
-		for (int i = 0; i < l->ncols; i++) {
+		bool refused = false;
+		for (int i = 0; i < l->ncols && !refused; i++) {
 			if (!col_is_valid(&b->cols[i], r)) {
 				be32(&l->out, -1);
 				continue;
 			}
-			if (bin_value(l, l->kinds[i], b, i, r, e))
-				return -1;
+			if (bin_value(l, l->kinds[i], b, i, r, e)) {
+				if (refuse_row(l, r, e))
+					return -1;
+				l->out.len = row_start;
+				refused = true;
+			}
 		}
+		if (refused)
+			continue;
 		if (l->out.len >= PQ_COPY_CHUNK && copy_flush(l, e))
 			return -1;
 	}
@@ -868,11 +916,11 @@ static int bin_rows(struct wh_loader *l, const struct batch *b, const uint8_t *s
 static int pg_load_open(void *c, const struct wh_table *t, const int *cols, int ncols, wh_row_error_fn on_error,
 			void *ctx, struct wh_loader **out, struct wh_err *e)
 {
-	(void)on_error;
-	(void)ctx;
 	struct pg *p = c;
 	struct wh_loader *l = xcalloc(1, sizeof *l);
 	l->p = p;
+	l->on_error = on_error;
+	l->ctx = ctx;
 	l->t = t;
 	l->ncols = ncols;
 	l->cols = xmemdup(cols, sizeof *cols * (size_t)(ncols ? ncols : 1));
@@ -881,15 +929,15 @@ static int pg_load_open(void *c, const struct wh_table *t, const int *cols, int 
 	tf_compile(NULL, &l->iso, NULL, 0);
 	struct buf sql;
 	buf_init(&sql, BUF_UNLIMITED);
+	l->kinds = xcalloc((size_t)(ncols ? ncols : 1), sizeof *l->kinds);
+	for (int i = 0; i < ncols; i++)
+		l->kinds[i] = bin_kind_of(t->cols[cols[i]].decl);
 	if (!p->redshift) {
 		/* Binary when every column has a send format nuage writes: the
 		 * server then parses no text at all. */
-		l->kinds = xcalloc((size_t)(ncols ? ncols : 1), sizeof *l->kinds);
 		l->binary = true;
-		for (int i = 0; i < ncols; i++) {
-			l->kinds[i] = bin_kind_of(t->cols[cols[i]].decl);
+		for (int i = 0; i < ncols; i++)
 			l->binary &= l->kinds[i] != BK_NONE;
-		}
 		buf_adds(&sql, "COPY ");
 		append_tname_resolved(&sql, t);
 		append_cols(&sql, t, cols, ncols);
@@ -1015,6 +1063,11 @@ static int pg_load_batch(struct wh_loader *l, const struct batch *b, const uint8
 	for (size_t r = 0; r < b->nrows; r++) {
 		if (skip && skip[r])
 			continue;
+		if (check_row(l, b, r, e)) {
+			if (refuse_row(l, r, e))
+				return -1;
+			continue;
+		}
 		for (int i = 0; i < l->ncols; i++) {
 			bool valid = col_is_valid(&b->cols[i], r);
 			size_t n = 0;

@@ -511,6 +511,8 @@ void wh_type_from_decl(const char *decl, struct field *f, int *max_chars)
 		f->type = COL_TIMESTAMP;
 	} else if (has(decl, "date")) {
 		f->type = COL_DATE;
+	} else if (has(decl, "time") && (has(decl, "with time zone") || has(decl, "timetz"))) {
+		f->type = COL_STRING; /* TIME WITH TIME ZONE: no Snowflake type; as written */
 	} else if (has(decl, "time") && !has(decl, "interval")) {
 		f->type = COL_TIME;
 	} else if (has(decl, "bool")) {
