@@ -190,6 +190,7 @@ def test_sessions_and_client_token_with_newer_boto3(newpy, nuage):
     assert out["in_session"] == 1 and out["other_session"] == 0 and out["after_commit"] == 1
     assert out["session_error"] == "ValidationException"
     assert out["same_token_same_id"] is True
+    assert out["csv_error"] == "ValidationException"  # ResultFormat CSV is not implemented, and says so
 
 
 def test_aws_cli_v2(aws2, nuage):

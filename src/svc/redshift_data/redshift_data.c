@@ -232,6 +232,10 @@ static int submit(struct call *c, bool batch)
 	if (batch && (nsql < 1 || nsql > 40))
 		return validation(c, "1 validation error detected: Value at 'sqls' failed to satisfy constraint: Member must "
 				     "have length between 1 and 40");
+	const char *fmt = call_str(c, "ResultFormat");
+	if (fmt && strcmp(fmt, "JSON"))
+		return validation(c, "ResultFormat %s is not supported by nuage (JSON is; GetStatementResultV2 is not "
+				     "implemented)", fmt);
 	const char **texts = arena_zalloc(c->arena, sizeof *texts * (size_t)(nsql + 1));
 	for (int i = 0; i < nsql; i++) {
 		texts[i] = batch ? json_string_value(json_array_get(sqls, (size_t)i)) : sql;

@@ -42,5 +42,10 @@ except botocore.exceptions.ClientError as e:
     error = e.response["Error"]["Code"]
 a = rsd.execute_statement(Database="dev", Sql="select 1", ClientToken="rd-token-1")["Id"]
 b = rsd.execute_statement(Database="dev", Sql="select 1", ClientToken="rd-token-1")["Id"]
-print(json.dumps({"same_token_same_id": a == b, "in_session": in_session, "other_session": other_session, "after_commit": after_commit,
+try:
+    rsd.execute_statement(Database="dev", Sql="select 1", ResultFormat="CSV")
+    csv_error = None
+except botocore.exceptions.ClientError as e:
+    csv_error = e.response["Error"]["Code"]
+print(json.dumps({"csv_error": csv_error, "same_token_same_id": a == b, "in_session": in_session, "other_session": other_session, "after_commit": after_commit,
                   "session_error": error, "boto3": boto3.__version__}))
