@@ -977,16 +977,22 @@ static int end_of_statement(struct P *p)
 	return 0;
 }
 
+/* [IF NOT EXISTS] name, of a CREATE. */
+static int created_name(struct P *p)
+{
+	if (accept(p, "IF")) {
+		if (expect(p, "NOT") || expect(p, "EXISTS"))
+			return -1;
+		p->st->if_not_exists = true;
+	}
+	return obj_name(p, &p->st->name);
+}
+
 static int parse_create_format(struct P *p)
 {
 	struct dl_stmt *st = p->st;
 	st->kind = DL_CREATE_FORMAT;
-	if (accept(p, "IF")) {
-		if (expect(p, "NOT") || expect(p, "EXISTS"))
-			return -1;
-		st->if_not_exists = true;
-	}
-	if (obj_name(p, &st->name))
+	if (created_name(p))
 		return -1;
 	st->opts = json_object();
 	if (parse_options(p, format_specs, st->opts, "FILE_FORMAT", false))
@@ -1061,12 +1067,7 @@ static int parse_create_stage(struct P *p)
 {
 	struct dl_stmt *st = p->st;
 	st->kind = DL_CREATE_STAGE;
-	if (accept(p, "IF")) {
-		if (expect(p, "NOT") || expect(p, "EXISTS"))
-			return -1;
-		st->if_not_exists = true;
-	}
-	if (obj_name(p, &st->name))
+	if (created_name(p))
 		return -1;
 	st->opts = json_object();
 	if (stage_props(p, st->opts))
@@ -1106,12 +1107,7 @@ static int parse_create_pipe(struct P *p)
 {
 	struct dl_stmt *st = p->st;
 	st->kind = DL_CREATE_PIPE;
-	if (accept(p, "IF")) {
-		if (expect(p, "NOT") || expect(p, "EXISTS"))
-			return -1;
-		st->if_not_exists = true;
-	}
-	if (obj_name(p, &st->name))
+	if (created_name(p))
 		return -1;
 	st->opts = json_object();
 	if (parse_options(p, pipe_specs, st->opts, "PIPE", false))

@@ -569,28 +569,20 @@ int wh_run(struct wh_session *s, const char *sql, size_t len, const char *const 
 		rc = copy_run(s, &d.copy, NULL, sink, st, e);
 		break;
 	case DL_CREATE_FORMAT:
-		rc = create_object(s, &d, CAT_FORMAT, sink, st, e);
-		break;
 	case DL_CREATE_STAGE:
-		rc = create_object(s, &d, CAT_STAGE, sink, st, e);
+		rc = create_object(s, &d, d.kind == DL_CREATE_FORMAT ? CAT_FORMAT : CAT_STAGE, sink, st, e);
 		break;
 	case DL_ALTER_FORMAT:
-		rc = alter_object(s, &d, CAT_FORMAT, sink, st, e);
-		break;
 	case DL_ALTER_STAGE:
-		rc = alter_object(s, &d, CAT_STAGE, sink, st, e);
+		rc = alter_object(s, &d, d.kind == DL_ALTER_FORMAT ? CAT_FORMAT : CAT_STAGE, sink, st, e);
 		break;
 	case DL_DROP_FORMAT:
-		rc = drop_object(s, &d, CAT_FORMAT, sink, st, e);
-		break;
 	case DL_DROP_STAGE:
-		rc = drop_object(s, &d, CAT_STAGE, sink, st, e);
+		rc = drop_object(s, &d, d.kind == DL_DROP_FORMAT ? CAT_FORMAT : CAT_STAGE, sink, st, e);
 		break;
 	case DL_DESC_FORMAT:
-		rc = desc_object(s, &d, CAT_FORMAT, sink, st, e);
-		break;
 	case DL_DESC_STAGE:
-		rc = desc_object(s, &d, CAT_STAGE, sink, st, e);
+		rc = desc_object(s, &d, d.kind == DL_DESC_FORMAT ? CAT_FORMAT : CAT_STAGE, sink, st, e);
 		break;
 	case DL_SHOW_FORMATS:
 		rc = show_formats(s, &d, sink, st, e);
