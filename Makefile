@@ -4,9 +4,12 @@
 # Other targets: all (build/nuage), asan, unit, integration, fuzz, bench, models, clean.
 
 CC      ?= cc
-PKGS    := openssl sqlite3 jansson expat zlib libzstd liblz4 libpq libcurl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm
+# Linked at build time; libcurl, libpq and snappy are only compiled against: nuage
+# opens them when a feature first needs them (src/core/dynlib.h).
+PKGS    := openssl sqlite3 jansson expat zlib libzstd liblz4
+LAZY_PKGS := libpq libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm -ldl
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers -Wno-format-truncation

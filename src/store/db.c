@@ -35,6 +35,7 @@ struct dbc {
 	struct stmt_slot cache[STMT_CACHE];
 	struct dbc *next_free;
 	bool in_txn;
+	bool wrote;            /* the current transaction's commit wrote WAL frames */
 };
 
 static struct {
@@ -116,6 +117,18 @@ static int durable_wait(uint64_t mine)
 }
 
 
+/* SQLite calls this after each commit that wrote WAL frames. It replaces
+ * the default hook, so it also does what that one does: a passive
+ * checkpoint once the WAL holds WAL_AUTOCHECKPOINT pages. */
+#define WAL_AUTOCHECKPOINT 1000
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	((struct dbc *)arg)->wrote = true;
+	if (frames >= WAL_AUTOCHECKPOINT)
+		sqlite3_wal_checkpoint(db, name);
+	return SQLITE_OK;
+}
+
 static struct dbc *conn_new(void)
 {
 	struct dbc *c = xcalloc(1, sizeof *c);
@@ -131,6 +144,7 @@ static struct dbc *conn_new(void)
 		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
 		     "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-2000;",
 		     NULL, NULL, NULL);
+	sqlite3_wal_hook(c->db, on_wal_commit, c);
 	return c;
 }
 
@@ -240,6 +254,7 @@ int db_begin(void)
 		return -1;
 	}
 	cur->in_txn = true;
+	cur->wrote = false;
 	return 0;
 }
 
@@ -250,14 +265,16 @@ int db_commit(void)
 		log_error("COMMIT failed: %s", sqlite3_errmsg(cur->db));
 		sqlite3_exec(cur->db, "ROLLBACK", NULL, NULL, NULL);
 	}
+	/* A transaction that changed nothing (an idempotent create, a check
+	 * that found nothing to do) wrote no WAL frame: nothing to sync. */
 	uint64_t mine = 0;
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && cur->wrote)
 		mine = __atomic_add_fetch(&gsync.committed, 1, __ATOMIC_ACQ_REL);
 	cur->in_txn = false;
 	pthread_mutex_unlock(&write_mu);
 	if (rc != SQLITE_OK)
 		return -1;
-	return durable_wait(mine);
+	return mine ? durable_wait(mine) : 0;
 }
 
 void db_rollback(void)

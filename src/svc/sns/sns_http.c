@@ -228,14 +228,16 @@ static void handle(CURL *h, const struct queue_rmsg *m)
 static void *worker(void *arg)
 {
 	(void)arg;
-	CURL *h = curl_easy_init();
+	CURL *h = NULL; /* made at the first delivery: libcurl is opened then (core/dynlib.h) */
 	struct queue_recv_req req = {.max = 1, .visibility_ms = INFLIGHT_MS, .wait_ms = 20000};
-	while (h && !atomic_load(&H.stop)) {
+	while (!atomic_load(&H.stop)) {
 		struct arena a;
 		arena_init(&a);
 		struct queue_rmsg *m;
 		int n = 0;
 		int rc = queue_receive(SNS_HTTP_QUEUE, &req, &a, &m, &n);
+		if (!rc && n && !h && !(h = curl_easy_init()))
+			rc = -1; /* no libcurl (logged): the message reappears after its visibility timeout */
 		for (int i = 0; !rc && i < n; i++)
 			handle(h, &m[i]);
 		arena_free(&a);
@@ -265,7 +267,11 @@ int sns_http_enqueue_txn(json_t *rec, const char *dedup_key)
 
 int sns_http_start(void)
 {
-	struct queue_conf conf = {.visibility_ms = INFLIGHT_MS, .retention_ms = 1209600000LL};
+	struct queue_conf conf = {.visibility_ms = INFLIGHT_MS, .retention_ms = 1209600000LL}, have;
+	/* Made once per data directory; looked up first so that later starts
+	 * write nothing (an insert that conflicts still touches the store). */
+	if (queue_get(SNS_HTTP_QUEUE, &have) == QE_OK)
+		goto started;
 	if (db_begin())
 		return -1;
 	int rc = queue_create_txn(SNS_HTTP_QUEUE, &conf);
@@ -276,6 +282,7 @@ int sns_http_start(void)
 	}
 	if (db_commit())
 		return -1;
+started:
 	db_release();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	atomic_store(&H.stop, false);
