@@ -1085,8 +1085,10 @@ static int pg_load_batch(struct wh_loader *l, const struct batch *b, const uint8
 					l->poff[k] = SIZE_MAX;
 				} else {
 					l->poff[k] = l->pbuf.len;
-					buf_add(&l->pbuf, p, n);
-					buf_addc(&l->pbuf, 0);
+					if (buf_add(&l->pbuf, p, n) || buf_addc(&l->pbuf, 0)) {
+						wh_err_set(e, "54000", "a row is too large to load");
+						return -1;
+					}
 				}
 			}
 		}

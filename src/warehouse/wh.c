@@ -22,6 +22,7 @@
 #include "warehouse/loadhist.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ struct wh {
 	pthread_mutex_t mu;
 	struct wh_conn *free;
 	int nfree;
-	bool ready;          /* load-history table known to exist */
+	_Atomic bool ready;  /* load-history table known to exist */
 };
 
 static struct {
@@ -166,11 +167,11 @@ static int add(const char *name, const char *url, const char *data_dir)
  * retried on the next acquire. */
 static int prepare(struct wh *w, struct wh_conn *c, struct wh_err *e)
 {
-	if (w->ready)
+	if (atomic_load_explicit(&w->ready, memory_order_acquire))
 		return 0;
-	if (loadhist_ensure(c, e))
+	if (loadhist_ensure(c, e)) /* a lost race of two first uses fails one; it is retried */
 		return -1;
-	w->ready = true;
+	atomic_store_explicit(&w->ready, true, memory_order_release);
 	return 0;
 }
 
