@@ -16,7 +16,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DNUAGE_VERSION='"$(VERSION)"' -Isrc -Itests/unit -g $(WARN) $(PKG_CFLAGS) -MMD -MP
 REL_CFLAGS  := -O2
 ASAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-FUZZ_CFLAGS := -Wno-unknown-warning-option -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -Wno-unknown-warning-option -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 SRC      := $(shell find src -name '*.c' ! -path src/main.c | sort)
 UNIT_SRC := $(shell find tests/unit -name '*.c' | sort)
@@ -94,7 +94,11 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD fuzz $@"
-	@clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -fsanitize=fuzzer,address,undefined -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
+	@clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
+
+# Lambda's runtime bootstraps are compiled into runtimes.o with .incbin.
+LAMBDA_EMBED := src/svc/lambda/runtime/bootstrap.py src/svc/lambda/runtime/bootstrap.mjs
+build/rel/src/svc/lambda/runtimes.o build/asan/src/svc/lambda/runtimes.o build/fuzz/src/svc/lambda/runtimes.o: $(LAMBDA_EMBED)
 
 bench: build/nuage
 	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done

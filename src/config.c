@@ -185,6 +185,11 @@ void config_usage(void)
 	      "  --no-access-log        no per-request log line               NUAGE_ACCESS_LOG=0\n"
 	      "  --max-connections N    concurrent connections (1024)         NUAGE_MAX_CONNECTIONS\n"
 	      "  --sns-cert-base URL    SNS SigningCertURL base (the client's) NUAGE_SNS_CERT_BASE\n"
+	      "  --lambda-python PATH   python for python3.x functions        NUAGE_LAMBDA_PYTHON\n"
+	      "  --lambda-node PATH     node for nodejs functions             NUAGE_LAMBDA_NODE\n"
+	      "  --lambda-idle S        stop idle function environments (300) NUAGE_LAMBDA_IDLE\n"
+	      "  --lambda-concurrency N account concurrency limit (1000)      NUAGE_LAMBDA_CONCURRENCY\n"
+	      "  --lambda-retry-ms MS   first async retry delay (60000)       NUAGE_LAMBDA_RETRY_MS\n"
 	      "  --warehouse NAME=URL   a warehouse (repeatable; default      NUAGE_WAREHOUSES\n"
 	      "                         dev=sqlite:DATA/warehouse.db)\n",
 	      stdout);
@@ -225,6 +230,16 @@ static int apply(struct config *cfg, const char *key, const char *v)
 		while (n > 0 && cfg->sns_cert_base[n - 1] == '/')
 			cfg->sns_cert_base[--n] = 0;
 	}
+	else if (!strcmp(key, "lambda-python"))
+		set_str(&cfg->lambda_python, v);
+	else if (!strcmp(key, "lambda-node"))
+		set_str(&cfg->lambda_node, v);
+	else if (!strcmp(key, "lambda-idle"))
+		return parse_int("--lambda-idle", v, 1, 86400, &cfg->lambda_idle_s);
+	else if (!strcmp(key, "lambda-concurrency"))
+		return parse_int("--lambda-concurrency", v, 1, 100000, &cfg->lambda_concurrency);
+	else if (!strcmp(key, "lambda-retry-ms"))
+		return parse_int("--lambda-retry-ms", v, 1, 3600000, &cfg->lambda_retry_ms);
 	else if (!strcmp(key, "warehouse"))
 		return add_warehouses(cfg, v);
 	else {
@@ -247,6 +262,11 @@ int config_load(struct config *cfg, int argc, char **argv)
 	cfg->max_body = 8u << 20;
 	cfg->max_skew_ms = 15 * 60 * 1000;
 	cfg->idle_timeout_s = 60;
+	cfg->lambda_python = xstrdup("python3");
+	cfg->lambda_node = xstrdup("node");
+	cfg->lambda_idle_s = 300;
+	cfg->lambda_concurrency = 1000;
+	cfg->lambda_retry_ms = 60000;
 	add_cred(cfg, "test", "test", DEFAULT_ACCOUNT);
 
 	static const char *const envs[][2] = {
@@ -254,6 +274,9 @@ int config_load(struct config *cfg, int argc, char **argv)
 		{"NUAGE_CREDENTIALS", "credentials"}, {"NUAGE_CREDENTIALS_FILE", "credentials-file"},
 		{"NUAGE_LOG_LEVEL", "log-level"}, {"NUAGE_ACCESS_LOG", "access-log"},
 		{"NUAGE_MAX_CONNECTIONS", "max-connections"}, {"NUAGE_SNS_CERT_BASE", "sns-cert-base"},
+		{"NUAGE_LAMBDA_PYTHON", "lambda-python"},
+		{"NUAGE_LAMBDA_NODE", "lambda-node"}, {"NUAGE_LAMBDA_IDLE", "lambda-idle"},
+		{"NUAGE_LAMBDA_CONCURRENCY", "lambda-concurrency"}, {"NUAGE_LAMBDA_RETRY_MS", "lambda-retry-ms"},
 		{"NUAGE_WAREHOUSES", "warehouse"},
 	};
 	for (size_t i = 0; i < sizeof envs / sizeof *envs; i++) {
@@ -325,6 +348,8 @@ void config_free(struct config *cfg)
 	free(cfg->data_dir);
 	free(cfg->region);
 	free(cfg->sns_cert_base);
+	free(cfg->lambda_python);
+	free(cfg->lambda_node);
 	memset(cfg, 0, sizeof *cfg);
 }
 

@@ -38,6 +38,12 @@ struct config {
 	int idle_timeout_s;    /* keep-alive idle / body stall timeout */
 	char *sns_cert_base;   /* SNS SigningCertURL base ("https://sns.us-east-1.amazonaws.com"), or NULL:
 	                        * the address the publishing client used */
+	/* Lambda (src/svc/lambda) */
+	char *lambda_python;   /* interpreter for python3.x runtimes ("python3" on PATH) */
+	char *lambda_node;     /* node for nodejs runtimes ("node" on PATH) */
+	int lambda_idle_s;     /* an idle execution environment stops after this (300) */
+	int lambda_concurrency; /* account concurrency limit (1000, as AWS's default) */
+	int lambda_retry_ms;   /* first async retry delay, doubled for the second (60000, as AWS) */
 	struct warehouse_conf *warehouses; /* in order given; the first is the default */
 	int nwarehouses;
 };

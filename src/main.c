@@ -2,7 +2,9 @@
  *
  * `serve` start-up order (shutdown is the reverse): configuration ->
  * handler tables -> database and migrations -> blob recovery -> engine
- * (timers, worker pool, queues) -> services -> event bus -> HTTP listener. Signals
+ * (timers, worker pool, queues) -> services -> event bus -> HTTP listener ->
+ * services told the bound port. Shutdown first tells services to quiesce
+ * (long-waiting handlers give up), then drains the listener. Signals
  * are blocked in every thread and taken by the main thread with sigwait, so
  * SIGINT/SIGTERM start an orderly stop: no new connections, in-flight
  * requests finish (bounded), the store closes cleanly, exit 0.
@@ -89,6 +91,7 @@ static int serve(int argc, char **argv)
 	if (server_start(&cfg))
 		goto out_bus;
 	int port = server_port();
+	svc_listening_all(port);
 	fprintf(stderr,
 		"nuage %s ready in %.1f ms on http://%s:%d (data: %s, region: %s)\n"
 		"  export AWS_ENDPOINT_URL=http://%s:%d AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s "
@@ -99,6 +102,7 @@ static int serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&sigs, &sig);
 	log_info("%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	svc_quiesce_all();
 	queue_shutdown_begin(); /* long polls answer now, so connections drain */
 	server_stop(10000);
 	rc = 0;

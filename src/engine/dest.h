@@ -23,6 +23,10 @@ struct dest_msg {
 	size_t len;
 	const char *attrs_json; /* NULL, or a JSON object of string message attributes */
 	const char *subject;    /* SNS Subject, or NULL */
+	/* NULL, or a key naming this delivery: a second message with the same
+	 * key is dropped (a bus event replayed after a crash delivers once).
+	 * Lambda honours it; SQS and SNS ignore it. */
+	const char *dedup_key;
 	/* Only check that the destination exists and would accept the
 	 * message (S3 validating a notification configuration); write nothing. */
 	bool check_only;

@@ -79,7 +79,7 @@ int fmt_parse_cell(struct batch *b, int ci, const struct field *f, const struct 
 		if (rc == NUM_SYNTAX) {
 			/* "12.0" and "1e3" are integers written as decimals (spreadsheets do this). */
 			double d;
-			if (num_parse_double(p, n, &d) == NUM_OK && d == (double)(int64_t)d && d > -9.2e18 && d < 9.2e18) {
+			if (num_parse_double(p, n, &d) == NUM_OK && d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d) {
 				v = (int64_t)d;
 				rc = 0;
 			}

@@ -220,7 +220,8 @@ static long under_read(struct source *s, void *dst, size_t n, struct fmt_error *
 		break;
 	case SRC_MEM:
 		got = (long)(s->mem_len - s->mem_pos < n ? s->mem_len - s->mem_pos : n);
-		memcpy(dst, s->mem + s->mem_pos, (size_t)got);
+		if (got > 0)
+			memcpy(dst, s->mem + s->mem_pos, (size_t)got);
 		s->mem_pos += (size_t)got;
 		break;
 	default:

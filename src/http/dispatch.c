@@ -355,8 +355,12 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 	enum err_id berr = ERR_NONE;
 	char bmsg[256];
 	size_t limit = rt.svc && rt.svc->max_body ? rt.svc->max_body : cfg->max_body;
-	bool streaming = !rt.needs_form_body && rt.op && rt.op->implemented && is_streaming_input(rt.op);
 	const char *sha_hdr = http_header(req, "x-amz-content-sha256");
+	/* Outside S3, SDKs sign a streaming payload's hash without sending it
+	 * in x-amz-content-sha256: the body must be read (bounded) and hashed
+	 * before the signature can be checked, so it is not streamed. */
+	bool streaming = !rt.needs_form_body && rt.op && rt.op->implemented && is_streaming_input(rt.op) &&
+			 (p == PROTO_REST_XML || sha_hdr);
 	if (p == PROTO_REST_XML && ar.signed_req && ar.version == 4 && !ar.a.presigned && !sha_hdr) {
 		call_error(&c, ERR_INVALID_REQUEST, "Missing required header for this request: x-amz-content-sha256");
 		goto fail;

@@ -60,6 +60,14 @@ static void route_rest(struct arena *a, const struct http_request *req, const st
 		const char *second = strchr(path + 1, '/');
 		if (second && second[1] == 0)
 			path = arena_strndup(a, path, (size_t)(second - path));
+	} else {
+		/* Older botocore models spell several rest-json URIs with a trailing
+		 * slash ("/2015-03-31/functions/") that newer ones drop, and their
+		 * SDKs still send it: route as without it. (The signature is checked
+		 * against the path as sent.) */
+		size_t pl = strlen(path);
+		if (pl > 1 && path[pl - 1] == '/')
+			path = arena_strndup(a, path, pl - 1);
 	}
 	r->path = path;
 	r->op = rest_route(s->model, req, path);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,22 +93,52 @@ static void final_rel(const char *id, char out[64])
 	snprintf(out, 64, "%.2s/%s", id, id);
 }
 
+static bool is_inline(const char *id)
+{
+	return id[0] == 'm';
+}
+
 int blob_create(struct blob_writer *w)
 {
 	unsigned char r[16];
 	rand_bytes(r, sizeof r);
 	hex_encode(r, sizeof r, w->id);
 	w->size = 0;
+	w->fd = -1;
+	w->mem = xmalloc(BLOB_INLINE_MAX);
+	return 0;
+}
+
+/* The data outgrew BLOB_INLINE_MAX: continue in a temp file. */
+static int spill(struct blob_writer *w)
+{
 	w->fd = openat(tmp_fd, w->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
 		log_error("cannot create a temp blob: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	int64_t have = w->size;
+	w->size = 0;
+	unsigned char *m = w->mem;
+	w->mem = NULL;
+	int rc = blob_write(w, m, (size_t)have);
+	free(m);
+	return rc;
 }
 
 int blob_write(struct blob_writer *w, const void *p, size_t n)
 {
+	if (w->fd < 0) {
+		if (!w->mem)
+			return -1;
+		if ((size_t)w->size + n <= BLOB_INLINE_MAX) {
+			memcpy(w->mem + w->size, p, n);
+			w->size += (int64_t)n;
+			return 0;
+		}
+		if (spill(w))
+			return -1;
+	}
 	const char *s = p;
 	while (n) {
 		ssize_t k = write(w->fd, s, n);
@@ -126,6 +157,10 @@ int blob_write(struct blob_writer *w, const void *p, size_t n)
 
 int blob_seal(struct blob_writer *w)
 {
+	if (w->fd < 0) {
+		w->id[0] = 'm'; /* stays inline: durable with the caller's commit */
+		return w->mem ? 0 : -1;
+	}
 	if (fdatasync(w->fd)) {
 		log_error("blob fsync failed: %s", strerror(errno));
 		return -1;
@@ -139,9 +174,16 @@ int blob_register(const struct blob_writer *w)
 {
 	if (forget_gone())
 		return -1;
-	sqlite3_stmt *st = db_prep("INSERT INTO blobs(id, size) VALUES (?, ?)");
-	db_bind_text(st, 1, w->id);
-	sqlite3_bind_int64(st, 2, w->size);
+	sqlite3_stmt *st;
+	if (is_inline(w->id)) {
+		st = db_prep("INSERT INTO blob_inline(id, data) VALUES (?, ?)");
+		db_bind_text(st, 1, w->id);
+		sqlite3_bind_blob64(st, 2, w->size ? w->mem : (const void *)"", (sqlite3_uint64)w->size, SQLITE_STATIC);
+	} else {
+		st = db_prep("INSERT INTO blobs(id, size) VALUES (?, ?)");
+		db_bind_text(st, 1, w->id);
+		sqlite3_bind_int64(st, 2, w->size);
+	}
 	int rc = sqlite3_step(st);
 	db_done(st);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -174,17 +216,72 @@ static int publish_id(const char *id)
 	return 0;
 }
 
-int blob_publish(const struct blob_writer *w)
+int blob_publish(struct blob_writer *w)
 {
-	return publish_id(w->id);
+	free(w->mem);
+	w->mem = NULL;
+	return is_inline(w->id) ? 0 : publish_id(w->id);
 }
 
 void blob_abort(struct blob_writer *w)
 {
+	free(w->mem);
+	w->mem = NULL;
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
-	unlinkat(tmp_fd, w->id, 0);
+	if (!is_inline(w->id))
+		unlinkat(tmp_fd, w->id, 0);
+}
+
+bool blob_is_inline(const char *id)
+{
+	return is_inline(id);
+}
+
+void *blob_load_inline(const char *id, size_t *len)
+{
+	sqlite3_stmt *st = db_prep("SELECT data FROM blob_inline WHERE id = ?");
+	db_bind_text(st, 1, id);
+	void *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		out = xmalloc(*len + 1);
+		if (*len)
+			memcpy(out, sqlite3_column_blob(st, 0), *len);
+	}
+	db_done(st);
+	return out;
+}
+
+/* An inline blob as a read-only memory file, so readers (sendfile, pread,
+ * copy_file_range's fallback) need not care where it lives. */
+static int open_inline(const char *id)
+{
+	size_t n;
+	char *p = blob_load_inline(id, &n);
+	int fd = -1;
+	if (p) {
+		fd = memfd_create("nuage-blob", MFD_CLOEXEC);
+		const char *s = p;
+		size_t left = n;
+		while (fd >= 0 && left) {
+			ssize_t k = write(fd, s, left);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				close(fd);
+				fd = -1;
+				break;
+			}
+			s += k;
+			left -= (size_t)k;
+		}
+		if (fd >= 0)
+			lseek(fd, 0, SEEK_SET);
+		free(p);
+	}
+	return fd;
 }
 
 int blob_open(const char *id)
@@ -192,6 +289,8 @@ int blob_open(const char *id)
 	char rel[64];
 	if (strlen(id) != BLOB_ID_LEN || strchr(id, '/'))
 		return -1;
+	if (is_inline(id))
+		return open_inline(id);
 	final_rel(id, rel);
 	int fd = openat(objects_fd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -205,6 +304,13 @@ int blob_release(const char *id)
 {
 	if (forget_gone())
 		return -1;
+	if (is_inline(id)) {
+		sqlite3_stmt *st = db_prep("DELETE FROM blob_inline WHERE id = ?");
+		db_bind_text(st, 1, id);
+		int rc = sqlite3_step(st);
+		db_done(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
 	sqlite3_stmt *st = db_prep("DELETE FROM blobs WHERE id = ?");
 	db_bind_text(st, 1, id);
 	int rc = sqlite3_step(st);

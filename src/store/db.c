@@ -22,7 +22,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STMT_CACHE 128
+/* Statements are cached per connection by the address of their SQL text,
+ * and every connection serves every service over time: the cache must hold
+ * all of nuage's distinct statements (about 220 with S3, SQS, SNS, Lambda
+ * and Logs; 128 overflowed in the integration suite). Slots cost 16 bytes;
+ * statements are prepared only when first used. */
+#define STMT_CACHE 1024
 #define POOL_MAX 256
 
 struct stmt_slot {
@@ -223,7 +228,7 @@ sqlite3_stmt *db_prep(const char *sql)
 			return s->st;
 		}
 	}
-	log_error("statement cache full");
+	log_error("statement cache full: nuage has more than %d distinct SQL statements; raise STMT_CACHE", STMT_CACHE);
 	abort();
 }
 

@@ -2,6 +2,7 @@
  *
  *   blobs        every committed object body (store/blob.c)
  *   blob_trash   bodies no longer referenced, to unlink after commit
+ *   blob_inline  small bodies, kept in the database instead of files
  *   outbox       events written in the same transaction as their cause
  *   outbox_done  which subscriber has handled which event (at-least-once
  *                delivery without re-delivering to those that succeeded)
@@ -21,6 +22,7 @@ static const struct migration core[] = {
 	    "  PRIMARY KEY (event, subscriber)) WITHOUT ROWID;"
 	    "CREATE TABLE outbox_dead (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL,"
 	    "  created INTEGER NOT NULL, attempts INTEGER NOT NULL, last_error TEXT, died INTEGER NOT NULL);"},
+	{2, "CREATE TABLE blob_inline (id TEXT PRIMARY KEY, data BLOB NOT NULL);"},
 };
 
 const struct migration_set store_core_migrations = {"store", core, sizeof core / sizeof *core};

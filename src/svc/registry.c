@@ -11,6 +11,7 @@ extern const struct svc svc_logs;
 extern const struct svc svc_s3;
 extern const struct svc svc_sqs;
 extern const struct svc svc_sns;
+extern const struct svc svc_lambda;
 extern const struct svc svc_redshift_data;
 
 static const struct svc *const services[] = {
@@ -19,6 +20,7 @@ static const struct svc *const services[] = {
 	&svc_s3,
 	&svc_sqs,
 	&svc_sns,
+	&svc_lambda,
 	&svc_redshift_data,
 	NULL,
 };
@@ -82,6 +84,20 @@ void svc_stop_all(void)
 	for (size_t i = NSVC; i-- > 0;)
 		if (services[i]->stop)
 			services[i]->stop();
+}
+
+void svc_listening_all(int port)
+{
+	for (size_t i = 0; i < NSVC; i++)
+		if (services[i]->listening)
+			services[i]->listening(port);
+}
+
+void svc_quiesce_all(void)
+{
+	for (size_t i = 0; i < NSVC; i++)
+		if (services[i]->quiesce)
+			services[i]->quiesce();
 }
 
 const struct svc_op *svc_handler(const struct svc *s, const struct model_op *op)

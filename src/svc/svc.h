@@ -46,6 +46,13 @@ struct svc {
 	 * signing certificate): with body NULL, whether path is one of its;
 	 * else writes it. true when served. May be NULL. */
 	bool (*public_get)(const char *path, struct buf *body, const char **content_type);
+	/* Called once the listener is bound, with its real port (--port 0 picks
+	 * one): for services that tell child processes where nuage is. May be NULL. */
+	void (*listening)(int port);
+	/* Called when shutdown begins, before in-flight requests are awaited:
+	 * handlers that wait long (a synchronous Lambda invoke) give up
+	 * promptly after this. May be NULL. */
+	void (*quiesce)(void);
 };
 
 /* Binds every service's handlers to its model; 0, or -1 if a handler names
@@ -54,6 +61,8 @@ int svc_init(void);
 void svc_fini(void);
 int svc_start_all(const struct config *cfg);
 void svc_stop_all(void);
+void svc_listening_all(int port);
+void svc_quiesce_all(void);
 
 const struct svc_op *svc_handler(const struct svc *s, const struct model_op *op);
 const struct svc *svc_by_signing_name(const char *name);

@@ -399,7 +399,7 @@ def test_raw_delivery_carries_attributes_and_structure(sns, sqs):
     assert by_body["raw"]["MessageAttributes"] == attrs
 
 
-def test_lambda_subscriptions_dead_letter_until_functions_exist(sns, sqs):
+def test_lambda_subscription_to_a_missing_function_dead_letters(sns, sqs):
     topic = sns.create_topic(Name=uniq("lam"))["TopicArn"]
     dlq, dlq_arn = queue(sqs, uniq("lamdlq"))
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint="arn:aws:lambda:us-east-1:000000000000:function:f",
@@ -407,7 +407,7 @@ def test_lambda_subscriptions_dead_letter_until_functions_exist(sns, sqs):
     mid = sns.publish(TopicArn=topic, Message="for a function")["MessageId"]
     (m,) = drain(sqs, dlq, 1, MessageAttributeNames=["All"])
     assert json.loads(m["Body"])["MessageId"] == mid
-    assert m["MessageAttributes"]["ErrorCode"]["StringValue"] == "LambdaUnavailable"
+    assert m["MessageAttributes"]["ErrorCode"]["StringValue"] == "ResourceNotFoundException"
 
 
 # ---- FIFO ----

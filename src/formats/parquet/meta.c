@@ -102,7 +102,7 @@ static int parse_time_unit(struct mctx *c, int type, int *unit)
 static int parse_logical_params(struct mctx *c, struct pq_logical_type *lt)
 {
 		int32_t v;
-		bool b;
+		bool b = false;
 	SWITCH_FIELDS(c, lt->kind * 100 + id)
 		case PQL_DECIMAL * 100 + 1:
 			rc = th_i32(&c->t, ft, &lt->scale);
@@ -297,7 +297,7 @@ static int parse_column_meta(struct mctx *c, int type, struct pq_column_meta *m)
 		}
 		if (rc)
 			return -1;
-		if (id < 32)
+		if (id >= 0 && id < 32)
 			seen |= 1u << id;
 	}
 	FIELDS_END(c);

@@ -50,6 +50,53 @@ static const struct model_shape s_TagKeyList;
 static const struct model_shape s_UntagResourceRequest;
 static const struct model_shape s_ListTagsForResourceRequest;
 static const struct model_shape s_ListTagsForResourceResponse;
+static const struct model_shape s_LogStreamName;
+static const struct model_shape s_CreateLogStreamRequest;
+static const struct model_shape s_DeleteLogStreamRequest;
+static const struct model_shape s_OrderBy;
+static const struct model_shape s_Descending;
+static const struct model_shape s_DescribeLogStreamsRequest;
+static const struct model_shape s_SequenceToken;
+static const struct model_shape s_LogStream;
+static const struct model_shape s_LogStreams;
+static const struct model_shape s_DescribeLogStreamsResponse;
+static const struct model_shape s_EventMessage;
+static const struct model_shape s_InputLogEvent;
+static const struct model_shape s_InputLogEvents;
+static const struct model_shape s_EntityKeyAttributesKey;
+static const struct model_shape s_EntityKeyAttributesValue;
+static const struct model_shape s_EntityKeyAttributes;
+static const struct model_shape s_EntityAttributesKey;
+static const struct model_shape s_EntityAttributesValue;
+static const struct model_shape s_EntityAttributes;
+static const struct model_shape s_Entity;
+static const struct model_shape s_PutLogEventsRequest;
+static const struct model_shape s_LogEventIndex;
+static const struct model_shape s_RejectedLogEventsInfo;
+static const struct model_shape s_EntityRejectionErrorType;
+static const struct model_shape s_RejectedEntityInfo;
+static const struct model_shape s_PutLogEventsResponse;
+static const struct model_shape s_InvalidSequenceTokenException;
+static const struct model_shape s_DataAlreadyAcceptedException;
+static const struct model_shape s_UnrecognizedClientException;
+static const struct model_shape s_EventsLimit;
+static const struct model_shape s_StartFromHead;
+static const struct model_shape s_Unmask;
+static const struct model_shape s_GetLogEventsRequest;
+static const struct model_shape s_OutputLogEvent;
+static const struct model_shape s_OutputLogEvents;
+static const struct model_shape s_GetLogEventsResponse;
+static const struct model_shape s_InputLogStreamNames;
+static const struct model_shape s_FilterPattern;
+static const struct model_shape s_Interleaved;
+static const struct model_shape s_FilterLogEventsRequest;
+static const struct model_shape s_EventId;
+static const struct model_shape s_FilteredLogEvent;
+static const struct model_shape s_FilteredLogEvents;
+static const struct model_shape s_LogStreamSearchedCompletely;
+static const struct model_shape s_SearchedLogStream;
+static const struct model_shape s_SearchedLogStreams;
+static const struct model_shape s_FilterLogEventsResponse;
 
 static const struct model_shape s_LogGroupName = {"LogGroupName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
 static const struct model_shape s_KmsKeyId = {"KmsKeyId", SHAPE_STRING, SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
@@ -184,12 +231,208 @@ static const struct model_member m_ListTagsForResourceResponse[] = {
 	{"tags", NULL, NULL, &s_Tags, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
 };
 static const struct model_shape s_ListTagsForResourceResponse = {"ListTagsForResourceResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_ListTagsForResourceResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogStreamName = {"LogStreamName", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_CreateLogStreamRequest[] = {
+	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_CreateLogStreamRequest = {"CreateLogStreamRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_CreateLogStreamRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_DeleteLogStreamRequest[] = {
+	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_DeleteLogStreamRequest = {"DeleteLogStreamRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DeleteLogStreamRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_OrderBy[] = {"LogStreamName", "LastEventTime"};
+static const struct model_shape s_OrderBy = {"OrderBy", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 2, e_OrderBy, NULL, NULL, NULL, 0};
+static const struct model_shape s_Descending = {"Descending", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_DescribeLogStreamsRequest[] = {
+	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"logGroupIdentifier", NULL, NULL, &s_LogGroupIdentifier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"logStreamNamePrefix", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"orderBy", NULL, NULL, &s_OrderBy, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"descending", NULL, NULL, &s_Descending, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"limit", NULL, NULL, &s_DescribeLimit, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_DescribeLogStreamsRequest = {"DescribeLogStreamsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 7, m_DescribeLogStreamsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_SequenceToken = {"SequenceToken", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_LogStream[] = {
+	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"creationTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"firstEventTimestamp", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"lastEventTimestamp", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"lastIngestionTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"uploadSequenceToken", NULL, NULL, &s_SequenceToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"arn", NULL, NULL, &s_Arn, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"storedBytes", NULL, NULL, &s_StoredBytes, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_LogStream = {"LogStream", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 8, m_LogStream, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_LogStreams[] = {
+	{"member", NULL, NULL, &s_LogStream, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_LogStreams = {"LogStreams", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_LogStreams, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_DescribeLogStreamsResponse[] = {
+	{"logStreams", NULL, NULL, &s_LogStreams, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_DescribeLogStreamsResponse = {"DescribeLogStreamsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_DescribeLogStreamsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EventMessage = {"EventMessage", SHAPE_STRING, SHF_HAS_MIN, TSF_DEFAULT, 0, NULL, NULL, 1LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_InputLogEvent[] = {
+	{"timestamp", NULL, NULL, &s_Timestamp, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"message", NULL, NULL, &s_EventMessage, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_InputLogEvent = {"InputLogEvent", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_InputLogEvent, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_InputLogEvents[] = {
+	{"member", NULL, NULL, &s_InputLogEvent, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_InputLogEvents = {"InputLogEvents", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_InputLogEvents, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityKeyAttributesKey = {"EntityKeyAttributesKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 32LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityKeyAttributesValue = {"EntityKeyAttributesValue", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_EntityKeyAttributes[] = {
+	{"key", NULL, NULL, &s_EntityKeyAttributesKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"value", NULL, NULL, &s_EntityKeyAttributesValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_EntityKeyAttributes = {"EntityKeyAttributes", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_EntityKeyAttributes, NULL, 2LL, 4LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityAttributesKey = {"EntityAttributesKey", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 256LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EntityAttributesValue = {"EntityAttributesValue", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 512LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_EntityAttributes[] = {
+	{"key", NULL, NULL, &s_EntityAttributesKey, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"value", NULL, NULL, &s_EntityAttributesValue, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_EntityAttributes = {"EntityAttributes", SHAPE_MAP, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 2, m_EntityAttributes, NULL, 0LL, 10LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_Entity[] = {
+	{"keyAttributes", NULL, NULL, &s_EntityKeyAttributes, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"attributes", NULL, NULL, &s_EntityAttributes, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_Entity = {"Entity", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_Entity, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_PutLogEventsRequest[] = {
+	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"logEvents", NULL, NULL, &s_InputLogEvents, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"sequenceToken", NULL, NULL, &s_SequenceToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"entity", NULL, NULL, &s_Entity, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_PutLogEventsRequest = {"PutLogEventsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_PutLogEventsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogEventIndex = {"LogEventIndex", SHAPE_INTEGER, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_RejectedLogEventsInfo[] = {
+	{"tooNewLogEventStartIndex", NULL, NULL, &s_LogEventIndex, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"tooOldLogEventEndIndex", NULL, NULL, &s_LogEventIndex, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"expiredLogEventEndIndex", NULL, NULL, &s_LogEventIndex, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_RejectedLogEventsInfo = {"RejectedLogEventsInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_RejectedLogEventsInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const char *const e_EntityRejectionErrorType[] = {"InvalidEntity", "InvalidTypeValue", "InvalidKeyAttributes", "InvalidAttributes", "EntitySizeTooLarge", "UnsupportedLogGroupType", "MissingRequiredFields"};
+static const struct model_shape s_EntityRejectionErrorType = {"EntityRejectionErrorType", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 7, e_EntityRejectionErrorType, NULL, NULL, NULL, 0};
+static const struct model_member m_RejectedEntityInfo[] = {
+	{"errorType", NULL, NULL, &s_EntityRejectionErrorType, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_RejectedEntityInfo = {"RejectedEntityInfo", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 1, m_RejectedEntityInfo, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_PutLogEventsResponse[] = {
+	{"nextSequenceToken", NULL, NULL, &s_SequenceToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"rejectedLogEventsInfo", NULL, NULL, &s_RejectedLogEventsInfo, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"rejectedEntityInfo", NULL, NULL, &s_RejectedEntityInfo, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_PutLogEventsResponse = {"PutLogEventsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_PutLogEventsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_InvalidSequenceTokenException[] = {
+	{"expectedSequenceToken", NULL, NULL, &s_SequenceToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_InvalidSequenceTokenException = {"InvalidSequenceTokenException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_InvalidSequenceTokenException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "InvalidSequenceTokenException", 0};
+static const struct model_member m_DataAlreadyAcceptedException[] = {
+	{"expectedSequenceToken", NULL, NULL, &s_SequenceToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_DataAlreadyAcceptedException = {"DataAlreadyAcceptedException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 1, m_DataAlreadyAcceptedException, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "DataAlreadyAcceptedException", 0};
+static const struct model_shape s_UnrecognizedClientException = {"UnrecognizedClientException", SHAPE_STRUCTURE, SHF_EXCEPTION, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, "UnrecognizedClientException", 0};
+static const struct model_shape s_EventsLimit = {"EventsLimit", SHAPE_INTEGER, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 1LL, 10000LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_StartFromHead = {"StartFromHead", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Unmask = {"Unmask", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_GetLogEventsRequest[] = {
+	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"logGroupIdentifier", NULL, NULL, &s_LogGroupIdentifier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, MF_REQUIRED, TSF_DEFAULT, NULL, NULL},
+	{"startTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"endTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"limit", NULL, NULL, &s_EventsLimit, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"startFromHead", NULL, NULL, &s_StartFromHead, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"unmask", NULL, NULL, &s_Unmask, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_GetLogEventsRequest = {"GetLogEventsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 9, m_GetLogEventsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_OutputLogEvent[] = {
+	{"timestamp", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"message", NULL, NULL, &s_EventMessage, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ingestionTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_OutputLogEvent = {"OutputLogEvent", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_OutputLogEvent, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_OutputLogEvents[] = {
+	{"member", NULL, NULL, &s_OutputLogEvent, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_OutputLogEvents = {"OutputLogEvents", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_OutputLogEvents, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_GetLogEventsResponse[] = {
+	{"events", NULL, NULL, &s_OutputLogEvents, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"nextForwardToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"nextBackwardToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_GetLogEventsResponse = {"GetLogEventsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_GetLogEventsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_InputLogStreamNames[] = {
+	{"member", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_InputLogStreamNames = {"InputLogStreamNames", SHAPE_LIST, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 1, m_InputLogStreamNames, NULL, 1LL, 100LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_FilterPattern = {"FilterPattern", SHAPE_STRING, SHF_HAS_MIN|SHF_HAS_MAX, TSF_DEFAULT, 0, NULL, NULL, 0LL, 1024LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_Interleaved = {"Interleaved", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_FilterLogEventsRequest[] = {
+	{"logGroupName", NULL, NULL, &s_LogGroupName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"logGroupIdentifier", NULL, NULL, &s_LogGroupIdentifier, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"logStreamNames", NULL, NULL, &s_InputLogStreamNames, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"logStreamNamePrefix", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"startTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"endTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"filterPattern", NULL, NULL, &s_FilterPattern, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"limit", NULL, NULL, &s_EventsLimit, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"interleaved", NULL, NULL, &s_Interleaved, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"unmask", NULL, NULL, &s_Unmask, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FilterLogEventsRequest = {"FilterLogEventsRequest", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 11, m_FilterLogEventsRequest, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_EventId = {"EventId", SHAPE_STRING, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_FilteredLogEvent[] = {
+	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"timestamp", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"message", NULL, NULL, &s_EventMessage, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"ingestionTime", NULL, NULL, &s_Timestamp, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"eventId", NULL, NULL, &s_EventId, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FilteredLogEvent = {"FilteredLogEvent", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 5, m_FilteredLogEvent, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_FilteredLogEvents[] = {
+	{"member", NULL, NULL, &s_FilteredLogEvent, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FilteredLogEvents = {"FilteredLogEvents", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_FilteredLogEvents, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_shape s_LogStreamSearchedCompletely = {"LogStreamSearchedCompletely", SHAPE_BOOLEAN, 0, TSF_DEFAULT, 0, NULL, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_SearchedLogStream[] = {
+	{"logStreamName", NULL, NULL, &s_LogStreamName, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"searchedCompletely", NULL, NULL, &s_LogStreamSearchedCompletely, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_SearchedLogStream = {"SearchedLogStream", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 2, m_SearchedLogStream, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_SearchedLogStreams[] = {
+	{"member", NULL, NULL, &s_SearchedLogStream, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_SearchedLogStreams = {"SearchedLogStreams", SHAPE_LIST, 0, TSF_DEFAULT, 1, m_SearchedLogStreams, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
+static const struct model_member m_FilterLogEventsResponse[] = {
+	{"events", NULL, NULL, &s_FilteredLogEvents, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"searchedLogStreams", NULL, NULL, &s_SearchedLogStreams, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+	{"nextToken", NULL, NULL, &s_NextToken, LOC_BODY, 0, TSF_DEFAULT, NULL, NULL},
+};
+static const struct model_shape s_FilterLogEventsResponse = {"FilterLogEventsResponse", SHAPE_STRUCTURE, 0, TSF_DEFAULT, 3, m_FilterLogEventsResponse, NULL, 0LL, 0LL, 0, NULL, NULL, NULL, NULL, 0};
 
 static const struct model_shape *const err_CreateLogGroup[] = {&s_InvalidParameterException, &s_ResourceAlreadyExistsException, &s_LimitExceededException, &s_OperationAbortedException, &s_ServiceUnavailableException};
+static const struct model_shape *const err_CreateLogStream[] = {&s_InvalidParameterException, &s_ResourceAlreadyExistsException, &s_ResourceNotFoundException, &s_ServiceUnavailableException};
 static const struct model_shape *const err_DeleteLogGroup[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_OperationAbortedException, &s_ServiceUnavailableException, &s_ValidationException};
+static const struct model_shape *const err_DeleteLogStream[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_OperationAbortedException, &s_ServiceUnavailableException, &s_ValidationException};
 static const struct model_shape *const err_DeleteRetentionPolicy[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_OperationAbortedException, &s_ServiceUnavailableException};
 static const struct model_shape *const err_DescribeLogGroups[] = {&s_InvalidParameterException, &s_ServiceUnavailableException};
+static const struct model_shape *const err_DescribeLogStreams[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_ServiceUnavailableException};
+static const struct model_shape *const err_FilterLogEvents[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_ServiceUnavailableException};
+static const struct model_shape *const err_GetLogEvents[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_ServiceUnavailableException};
 static const struct model_shape *const err_ListTagsForResource[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_ServiceUnavailableException};
+static const struct model_shape *const err_PutLogEvents[] = {&s_InvalidParameterException, &s_InvalidSequenceTokenException, &s_DataAlreadyAcceptedException, &s_ResourceNotFoundException, &s_ServiceUnavailableException, &s_UnrecognizedClientException};
 static const struct model_shape *const err_PutRetentionPolicy[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_OperationAbortedException, &s_ServiceUnavailableException};
 static const struct model_shape *const err_TagResource[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_ServiceUnavailableException, &s_TooManyTagsException};
 static const struct model_shape *const err_UntagResource[] = {&s_InvalidParameterException, &s_ResourceNotFoundException, &s_ServiceUnavailableException};
@@ -204,7 +447,7 @@ static const struct model_op ops[] = {
 	{"CreateImportTask", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"CreateLogAnomalyDetector", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"CreateLogGroup", "POST", "/", 0, &s_CreateLogGroupRequest, NULL, NULL, NULL, NULL, 5, err_CreateLogGroup, 0, true, NULL},
-	{"CreateLogStream", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"CreateLogStream", "POST", "/", 0, &s_CreateLogStreamRequest, NULL, NULL, NULL, NULL, 4, err_CreateLogStream, 0, true, NULL},
 	{"CreateLookupTable", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"CreateScheduledQuery", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DeleteAccountPolicy", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
@@ -218,7 +461,7 @@ static const struct model_op ops[] = {
 	{"DeleteIntegration", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DeleteLogAnomalyDetector", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DeleteLogGroup", "POST", "/", 0, &s_DeleteLogGroupRequest, NULL, NULL, NULL, NULL, 5, err_DeleteLogGroup, 0, true, NULL},
-	{"DeleteLogStream", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"DeleteLogStream", "POST", "/", 0, &s_DeleteLogStreamRequest, NULL, NULL, NULL, NULL, 5, err_DeleteLogStream, 0, true, NULL},
 	{"DeleteLookupTable", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DeleteMetricFilter", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DeleteQueryDefinition", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
@@ -239,7 +482,7 @@ static const struct model_op ops[] = {
 	{"DescribeImportTasks", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DescribeIndexPolicies", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DescribeLogGroups", "POST", "/", 0, &s_DescribeLogGroupsRequest, &s_DescribeLogGroupsResponse, NULL, NULL, NULL, 2, err_DescribeLogGroups, 0, true, NULL},
-	{"DescribeLogStreams", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"DescribeLogStreams", "POST", "/", 0, &s_DescribeLogStreamsRequest, &s_DescribeLogStreamsResponse, NULL, NULL, NULL, 3, err_DescribeLogStreams, 0, true, NULL},
 	{"DescribeLookupTables", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DescribeMetricFilters", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DescribeQueries", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
@@ -248,7 +491,7 @@ static const struct model_op ops[] = {
 	{"DescribeSubscriptionFilters", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DisassociateKmsKey", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"DisassociateSourceFromS3TableIntegration", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
-	{"FilterLogEvents", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"FilterLogEvents", "POST", "/", 0, &s_FilterLogEventsRequest, &s_FilterLogEventsResponse, NULL, NULL, NULL, 3, err_FilterLogEvents, 0, true, NULL},
 	{"GetDataProtectionPolicy", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetDelivery", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetDeliveryDestination", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
@@ -256,7 +499,7 @@ static const struct model_op ops[] = {
 	{"GetDeliverySource", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetIntegration", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetLogAnomalyDetector", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
-	{"GetLogEvents", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"GetLogEvents", "POST", "/", 0, &s_GetLogEventsRequest, &s_GetLogEventsResponse, NULL, NULL, NULL, 3, err_GetLogEvents, 0, true, NULL},
 	{"GetLogFields", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetLogGroupFields", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"GetLogObject", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
@@ -286,7 +529,7 @@ static const struct model_op ops[] = {
 	{"PutDestinationPolicy", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"PutIndexPolicy", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"PutIntegration", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
-	{"PutLogEvents", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
+	{"PutLogEvents", "POST", "/", 0, &s_PutLogEventsRequest, &s_PutLogEventsResponse, NULL, NULL, NULL, 6, err_PutLogEvents, 0, true, NULL},
 	{"PutLogGroupDeletionProtection", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"PutMetricFilter", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},
 	{"PutQueryDefinition", "POST", "/", 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, false, NULL},

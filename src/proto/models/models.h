@@ -10,5 +10,6 @@ extern const struct model_service model_sqs;
 extern const struct model_service model_sns;
 extern const struct model_service model_logs;
 extern const struct model_service model_s3;
+extern const struct model_service model_lambda;
 
 #endif

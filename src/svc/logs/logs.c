@@ -1,19 +1,27 @@
-/* logs.c — CloudWatch Logs (json 1.1, Logs_20140328): log groups.
+/* logs.c — CloudWatch Logs (json 1.1, Logs_20140328): log groups, and the
+ * service's table of operations (streams and events are in streams.c).
  *
- * Implements: CreateLogGroup, DeleteLogGroup, DescribeLogGroups (prefix,
- * pattern, limit, nextToken), PutRetentionPolicy, DeleteRetentionPolicy,
+ * Implements: CreateLogGroup, DeleteLogGroup (with its streams and events),
+ * DescribeLogGroups (prefix, pattern, limit, nextToken), PutRetentionPolicy
+ * (enforced by a sweep at start and every 10 minutes), DeleteRetentionPolicy,
  * TagResource, UntagResource, ListTagsForResource.
- * Leaves out for now: log streams and events (the Lambda issue adds them),
- * metric filters, subscriptions, KMS (kmsKeyId is stored, not used).
+ * Leaves out: metric filters, subscriptions, KMS (kmsKeyId is stored, not
+ * used).
  * Invariants: a group is keyed by (account, region, name); tags are one JSON
  * object per group; retention is one of the values AWS accepts.
+ * Lifecycle: start() runs the logsink writer (engine/logsink.h) with this
+ * service as its backend, so Lambda's function output lands in streams.
  */
 #include "core/clock.h"
+#include "engine/pool.h"
+#include "engine/timers.h"
 #include "proto/models/models.h"
+#include "svc/logs/logs_int.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "svc/svc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +30,16 @@ static const struct migration logs_migrations[] = {
 	{1, "CREATE TABLE log_groups (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,"
 	    "  created INTEGER NOT NULL, retention INTEGER, kms_key TEXT, class TEXT NOT NULL DEFAULT 'STANDARD',"
 	    "  tags TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (account, region, name)) WITHOUT ROWID;"},
+	{2, "CREATE TABLE log_streams (id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,"
+	    "  grp TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER,"
+	    "  last_ingest INTEGER, bytes INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0,"
+	    "  UNIQUE (account, region, grp, name));"
+	    "CREATE TABLE log_events (id INTEGER PRIMARY KEY, stream INTEGER NOT NULL, ts INTEGER NOT NULL,"
+	    "  ingest INTEGER NOT NULL, msg TEXT NOT NULL);"
+	    "CREATE INDEX log_events_by_stream ON log_events(stream, ts, id);"
+	    "CREATE INDEX log_events_by_time ON log_events(ts, id);"},
 };
-static const struct migration_set logs_mset = {"logs", logs_migrations, 1};
+static const struct migration_set logs_mset = {"logs", logs_migrations, 2};
 
 static const int retention_days[] = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
 				     2922, 3288, 3653};
@@ -117,8 +133,25 @@ static int update_group(struct call *c, const char *sql, const char *name, int64
 
 static int delete_log_group(struct call *c)
 {
-	return update_group(c, "DELETE FROM log_groups WHERE account = ? AND region = ? AND name = ?",
-			    call_str(c, "logGroupName"), 0, false);
+	const char *name = call_str(c, "logGroupName");
+	if (db_begin())
+		return call_error(c, ERR_INTERNAL, "database busy");
+	sqlite3_stmt *st = db_prep("DELETE FROM log_groups WHERE account = ? AND region = ? AND name = ?");
+	db_bind_text(st, 1, c->who.account);
+	db_bind_text(st, 2, c->region);
+	db_bind_text(st, 3, name);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	int changed = db_changes();
+	if (rc != SQLITE_DONE || (changed && logs_delete_group_streams(c->who.account, c->region, name))) {
+		db_rollback();
+		return call_error(c, ERR_INTERNAL, "%s", db_errmsg());
+	}
+	if (!changed) {
+		db_rollback();
+		return call_error(c, ERR_LOGS_NOT_FOUND, "The specified log group does not exist.");
+	}
+	return db_commit() ? call_error(c, ERR_INTERNAL, "commit failed") : 0;
 }
 
 static int put_retention_policy(struct call *c)
@@ -305,7 +338,62 @@ static const struct svc_op ops[] = {
 	{"TagResource", tag_resource, NULL},
 	{"UntagResource", untag_resource, NULL},
 	{"ListTagsForResource", list_tags_for_resource, NULL},
+	{"CreateLogStream", logs_create_log_stream, NULL},
+	{"DeleteLogStream", logs_delete_log_stream, NULL},
+	{"DescribeLogStreams", logs_describe_log_streams, NULL},
+	{"PutLogEvents", logs_put_log_events, NULL},
+	{"GetLogEvents", logs_get_log_events, NULL},
+	{"FilterLogEvents", logs_filter_log_events, NULL},
 };
+
+#define SWEEP_MS (10 * 60 * 1000)
+
+static struct {
+	pthread_mutex_t mu;
+	bool running;
+	uint64_t timer;
+} L = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void sweep_job(void *arg)
+{
+	(void)arg;
+	logs_retention_sweep();
+}
+
+/* Timer callbacks stay short: the sweep itself runs on the pool. */
+static void sweep_tick(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&L.mu);
+	if (L.running) {
+		pool_submit(sweep_job, NULL);
+		L.timer = timer_after_ms(SWEEP_MS, sweep_tick, NULL);
+	}
+	pthread_mutex_unlock(&L.mu);
+}
+
+static int logs_start(const struct config *cfg)
+{
+	(void)cfg;
+	if (logsink_start(logs_sink_write))
+		return -1;
+	pthread_mutex_lock(&L.mu);
+	L.running = true;
+	L.timer = timer_after_ms(SWEEP_MS, sweep_tick, NULL);
+	pthread_mutex_unlock(&L.mu);
+	/* A first sweep at start, for what expired while nuage was down. */
+	pool_submit(sweep_job, NULL);
+	return 0;
+}
+
+static void logs_stop(void)
+{
+	pthread_mutex_lock(&L.mu);
+	L.running = false;
+	timer_cancel(L.timer);
+	pthread_mutex_unlock(&L.mu);
+	logsink_stop();
+}
 
 const struct svc svc_logs = {
 	.name = "logs",
@@ -313,4 +401,6 @@ const struct svc svc_logs = {
 	.ops = ops,
 	.nops = sizeof ops / sizeof *ops,
 	.migrations = &logs_mset,
+	.start = logs_start,
+	.stop = logs_stop,
 };

@@ -436,9 +436,12 @@ static int join_parts(struct call *c, struct part *parts, size_t np, struct blob
 		int64_t left = parts[i].size;
 		loff_t off = 0;
 		while (left > 0) {
-			ssize_t k = copy_file_range(in, &off, w->fd, NULL, (size_t)(left > (1 << 30) ? (1 << 30) : left), 0);
+			/* In the kernel when both are files; small results (still
+			 * inline in w) and inline parts (memory files) are copied. */
+			ssize_t k = w->fd >= 0 ? copy_file_range(in, &off, w->fd, NULL,
+								 (size_t)(left > (1 << 30) ? (1 << 30) : left), 0)
+					       : -1;
 			if (k <= 0) {
-				/* Fallback for filesystems without copy_file_range. */
 				char buf[65536];
 				ssize_t r = pread(in, buf, sizeof buf < (size_t)left ? sizeof buf : (size_t)left, off);
 				if (r <= 0 || blob_write(w, buf, (size_t)r)) {

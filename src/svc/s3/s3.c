@@ -261,6 +261,7 @@ static const struct config *s3_cfg;
 static int s3_start(const struct config *cfg)
 {
 	s3_cfg = cfg;
+	s3_reader_register();
 	return 0;
 }
 

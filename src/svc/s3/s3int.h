@@ -45,6 +45,9 @@ struct s3_object {
 	json_t *tags;           /* {"k": "v"} */
 };
 
+/* ---- reader.c: objects for the rest of nuage (engine/objects.h) ---- */
+void s3_reader_register(void);
+
 /* ---- s3.c: shared helpers ---- */
 /* Loads a bucket the caller may use. -1 with NoSuchBucket / AccessDenied set. */
 int s3_bucket_get(struct call *c, const char *name, struct s3_bucket *b);

@@ -6,8 +6,9 @@
  * AWS writes it) or, with RawMessageDelivery, the message itself (and its
  * attributes become SQS message attributes); sqs subscriptions are sent to
  * their queue in the same transaction as every other delivery of the event,
- * http/https ones are queued for sns_http.c. A queue that does not exist,
- * or a Lambda function (nuage does not run them yet), is a failed delivery:
+ * http/https ones are queued for sns_http.c, lambda ones become Event
+ * invocations (engine/dest.h). A queue or function that does not exist is
+ * a failed delivery:
  * it goes to the subscription's RedrivePolicy dead-letter queue with
  * ErrorCode/ErrorMessage attributes, or is dropped with a log line.
  *
@@ -23,6 +24,7 @@
 #include "core/enc.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "engine/dest.h"
 #include "engine/queue.h"
 #include "match/match.h"
 #include "proto/jsonshape.h"
@@ -392,6 +394,38 @@ static int deliver_http(struct fevent *ev, const struct fsub *s, json_t *msg, co
 	return rc;
 }
 
+/* A lambda subscription: the envelope in Lambda's SNS event form, queued
+ * as an Event invocation through engine/dest.h (in this transaction, keyed
+ * so a replayed bus event invokes once). No function, or no Lambda service:
+ * a failed delivery. */
+static int deliver_lambda(const struct fsub *s, json_t *msg, const char *env, const char *key)
+{
+	json_t *sns = json_loads(env, 0, NULL);
+	static const char *const renames[][2] = {{"SigningCertURL", "SigningCertUrl"}, {"UnsubscribeURL", "UnsubscribeUrl"}};
+	for (size_t i = 0; sns && i < sizeof renames / sizeof *renames; i++) {
+		json_t *v = json_object_get(sns, renames[i][0]);
+		if (v) {
+			json_object_set(sns, renames[i][1], v);
+			json_object_del(sns, renames[i][0]);
+		}
+	}
+	if (sns && !json_object_get(sns, "Subject"))
+		json_object_set_new(sns, "Subject", json_null());
+	if (sns && !json_object_get(sns, "MessageAttributes"))
+		json_object_set_new(sns, "MessageAttributes", json_object());
+	json_t *doc = json_pack("{s:[{s:s,s:s,s:s,s:o}]}", "Records", "EventSource", "aws:sns", "EventVersion", "1.0",
+				"EventSubscriptionArn", s->arn, "Sns", sns ? sns : json_object());
+	char *body = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	char err[256] = "";
+	struct dest_msg m = {.body = body, .len = strlen(body), .dedup_key = key};
+	int rc = dest_send(s->endpoint, &m, err, sizeof err);
+	free(body);
+	if (rc == 0)
+		return 0;
+	return dead_letter(s, msg, env, rc == -2 ? "LambdaUnavailable" : "ResourceNotFoundException", err, key);
+}
+
 static int deliver(struct fevent *ev, int idx, json_t *msg, const struct fsub *s)
 {
 	if (!s->endpoint)
@@ -408,7 +442,7 @@ static int deliver(struct fevent *ev, int idx, json_t *msg, const struct fsub *s
 	else if (!strcmp(s->protocol, "http") || !strcmp(s->protocol, "https"))
 		rc = deliver_http(ev, s, msg, body, key);
 	else if (!strcmp(s->protocol, "lambda"))
-		rc = dead_letter(s, msg, body, "LambdaUnavailable", "nuage does not run Lambda functions yet.", key);
+		rc = deliver_lambda(s, msg, body, key);
 	free(env);
 	return rc;
 }
@@ -456,6 +490,7 @@ int sns_fanout(int64_t id, const char *topic, const char *payload, void *arg)
 		rc = -1;
 	}
 	queue_after_commit();
+	dest_after_commit(); /* wakes Lambda's dispatcher for lambda subscriptions */
 out:
 	event_free(&ev);
 	json_decref(p);

@@ -61,6 +61,26 @@ TEST(store_transactions_roll_back)
 	db_close();
 }
 
+/* One connection serves every service, so it caches more statements than
+ * any one service has (the cache used to hold 128 and aborted when full). */
+TEST(store_statement_cache_holds_every_statement)
+{
+	enum { N = 400 };
+	static char sql[N][64];
+	CHECK(open_with(&set1) == 0);
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < N; i++) {
+			if (!round)
+				snprintf(sql[i], sizeof sql[i], "SELECT %d + count(*) FROM t", i);
+			sqlite3_stmt *st = db_prep(sql[i]);
+			CHECK(sqlite3_step(st) == SQLITE_ROW);
+			CHECK_INT(sqlite3_column_int(st, 0), i);
+			db_done(st);
+		}
+	db_release();
+	db_close();
+}
+
 static bool file_exists(const char *rel)
 {
 	char p[1024];
@@ -69,6 +89,25 @@ static bool file_exists(const char *rel)
 	return stat(p, &sb) == 0;
 }
 
+/* Writes text followed by filler up to n bytes (n > BLOB_INLINE_MAX makes a file blob). */
+static int write_sized(struct blob_writer *w, const char *text, size_t n)
+{
+	static char fill[4096];
+	memset(fill, 'x', sizeof fill);
+	size_t t = strlen(text);
+	if (blob_write(w, text, t))
+		return -1;
+	for (size_t done = t; done < n;) {
+		size_t k = n - done < sizeof fill ? n - done : sizeof fill;
+		if (blob_write(w, fill, k))
+			return -1;
+		done += k;
+	}
+	return 0;
+}
+
+#define BIG (BLOB_INLINE_MAX + 100)
+
 TEST(store_blob_protocol_and_recovery)
 {
 	CHECK(open_with(&set1) == 0);
@@ -76,8 +115,10 @@ TEST(store_blob_protocol_and_recovery)
 	/* 1: committed and published */
 	struct blob_writer a;
 	CHECK(blob_create(&a) == 0);
-	CHECK(blob_write(&a, "hello", 5) == 0);
+	CHECK(write_sized(&a, "hello", BIG) == 0);
+	CHECK(a.fd >= 0); /* past the inline limit: a temp file */
 	CHECK(blob_seal(&a) == 0);
+	CHECK(a.id[0] != 'm');
 	CHECK(db_begin() == 0);
 	CHECK(blob_register(&a) == 0);
 	CHECK(db_commit() == 0);
@@ -85,13 +126,14 @@ TEST(store_blob_protocol_and_recovery)
 	int fd = blob_open(a.id);
 	CHECK(fd >= 0);
 	char got[8] = {0};
-	CHECK(read(fd, got, sizeof got) == 5);
+	CHECK(read(fd, got, 5) == 5);
+	CHECK(lseek(fd, 0, SEEK_END) == BIG);
 	close(fd);
 	CHECK_STR(got, "hello");
 	/* 2: committed, crashed before publish -> recovery publishes it */
 	struct blob_writer b;
 	CHECK(blob_create(&b) == 0);
-	CHECK(blob_write(&b, "world", 5) == 0);
+	CHECK(write_sized(&b, "world", BIG) == 0);
 	CHECK(blob_seal(&b) == 0);
 	CHECK(db_begin() == 0);
 	CHECK(blob_register(&b) == 0);
@@ -102,7 +144,7 @@ TEST(store_blob_protocol_and_recovery)
 	/* 3: written, crashed before commit -> recovery removes it */
 	struct blob_writer c;
 	CHECK(blob_create(&c) == 0);
-	CHECK(blob_write(&c, "lost", 4) == 0);
+	CHECK(write_sized(&c, "lost", BIG) == 0);
 	CHECK(blob_seal(&c) == 0);
 	/* 4: released in a committed transaction, crashed before unlink */
 	CHECK(db_begin() == 0);
@@ -119,6 +161,79 @@ TEST(store_blob_protocol_and_recovery)
 	CHECK(!file_exists(rel));
 	CHECK(blob_open(c.id) < 0);
 	CHECK(blob_open("../../etc/passwd") < 0);
+	blob_fini();
+	db_release();
+	db_close();
+}
+
+/* Small blobs live in the database: no file, durable with the commit,
+ * gone with a rollback or a release; exactly BLOB_INLINE_MAX stays inline. */
+TEST(store_blob_inline)
+{
+	CHECK(open_with(&set1) == 0);
+	CHECK(blob_init(unit_tmpdir()) == 0);
+	struct blob_writer a;
+	CHECK(blob_create(&a) == 0);
+	CHECK(write_sized(&a, "small", BLOB_INLINE_MAX) == 0);
+	CHECK(a.fd < 0);
+	CHECK(blob_seal(&a) == 0);
+	CHECK(a.id[0] == 'm');
+	char rel[128];
+	snprintf(rel, sizeof rel, "tmp/%s", a.id);
+	CHECK(!file_exists(rel));
+	CHECK(blob_open(a.id) < 0); /* not committed yet */
+	CHECK(db_begin() == 0);
+	CHECK(blob_register(&a) == 0);
+	CHECK(db_commit() == 0);
+	CHECK(blob_publish(&a) == 0);
+	CHECK(a.mem == NULL);
+	int fd = blob_open(a.id);
+	CHECK(fd >= 0);
+	char got[6] = {0};
+	CHECK(pread(fd, got, 5, 0) == 5);
+	CHECK_STR(got, "small");
+	CHECK(lseek(fd, 0, SEEK_END) == BLOB_INLINE_MAX);
+	close(fd);
+	/* an empty body is a blob too */
+	struct blob_writer e;
+	CHECK(blob_create(&e) == 0);
+	CHECK(blob_seal(&e) == 0);
+	CHECK(db_begin() == 0);
+	CHECK(blob_register(&e) == 0);
+	CHECK(db_commit() == 0);
+	blob_publish(&e);
+	fd = blob_open(e.id);
+	CHECK(fd >= 0);
+	CHECK(lseek(fd, 0, SEEK_END) == 0);
+	close(fd);
+	/* rolled back: never there */
+	struct blob_writer r;
+	CHECK(blob_create(&r) == 0);
+	CHECK(blob_write(&r, "gone", 4) == 0);
+	CHECK(blob_seal(&r) == 0);
+	CHECK(db_begin() == 0);
+	CHECK(blob_register(&r) == 0);
+	db_rollback();
+	blob_abort(&r);
+	CHECK(blob_open(r.id) < 0);
+	/* released: gone at commit, nothing to collect */
+	CHECK(db_begin() == 0);
+	CHECK(blob_release(a.id) == 0);
+	CHECK(db_commit() == 0);
+	blob_collect();
+	CHECK(blob_open(a.id) < 0);
+	fd = blob_open(e.id); /* the others are untouched */
+	CHECK(fd >= 0);
+	close(fd);
+	/* one byte past the limit spills to a file */
+	struct blob_writer f;
+	CHECK(blob_create(&f) == 0);
+	CHECK(write_sized(&f, "x", BLOB_INLINE_MAX + 1) == 0);
+	CHECK(f.fd >= 0 && f.mem == NULL);
+	snprintf(rel, sizeof rel, "tmp/%s", f.id);
+	CHECK(file_exists(rel));
+	blob_abort(&f);
+	CHECK(!file_exists(rel));
 	blob_fini();
 	db_release();
 	db_close();
