@@ -133,6 +133,39 @@ static int parse_int(const char *name, const char *v, int lo, int hi, int *out)
 	return 0;
 }
 
+/* NAME=URL[,NAME=URL...] (commas or spaces between items). The URL is
+ * checked when the warehouse opens; the name here, because it must be
+ * usable as a ClusterIdentifier. */
+static int add_warehouses(struct config *cfg, const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int rc = 0;
+	for (char *item = strtok_r(copy, ", \t\n", &save); item && !rc; item = strtok_r(NULL, ", \t\n", &save)) {
+		char *eq = strchr(item, '=');
+		size_t nl = eq ? (size_t)(eq - item) : 0;
+		bool ok = eq && nl >= 1 && nl <= 63 && eq[1] && item[0] >= 'a' && item[0] <= 'z' && item[nl - 1] != '-';
+		for (size_t i = 0; ok && i < nl; i++)
+			ok = (item[i] >= 'a' && item[i] <= 'z') || (item[i] >= '0' && item[i] <= '9') ||
+			     (item[i] == '-' && item[i + 1] != '-');
+		for (int i = 0; ok && i < cfg->nwarehouses; i++)
+			ok = strlen(cfg->warehouses[i].name) != nl || strncmp(cfg->warehouses[i].name, item, nl);
+		if (!ok) {
+			fprintf(stderr,
+				"nuage: --warehouse wants NAME=URL with a unique NAME of lower-case letters, digits and single "
+				"hyphens (a Redshift cluster identifier), got '%s'\n",
+				item);
+			rc = -1;
+			break;
+		}
+		cfg->warehouses = xrealloc(cfg->warehouses, sizeof *cfg->warehouses * (size_t)(cfg->nwarehouses + 1));
+		cfg->warehouses[cfg->nwarehouses].name = xstrndup(item, nl);
+		cfg->warehouses[cfg->nwarehouses].url = xstrdup(eq + 1);
+		cfg->nwarehouses++;
+	}
+	free(copy);
+	return rc;
+}
+
 static void set_str(char **dst, const char *v)
 {
 	free(*dst);
@@ -156,7 +189,9 @@ void config_usage(void)
 	      "  --lambda-node PATH     node for nodejs functions             NUAGE_LAMBDA_NODE\n"
 	      "  --lambda-idle S        stop idle function environments (300) NUAGE_LAMBDA_IDLE\n"
 	      "  --lambda-concurrency N account concurrency limit (1000)      NUAGE_LAMBDA_CONCURRENCY\n"
-	      "  --lambda-retry-ms MS   first async retry delay (60000)       NUAGE_LAMBDA_RETRY_MS\n",
+	      "  --lambda-retry-ms MS   first async retry delay (60000)       NUAGE_LAMBDA_RETRY_MS\n"
+	      "  --warehouse NAME=URL   a warehouse (repeatable; default      NUAGE_WAREHOUSES\n"
+	      "                         dev=sqlite:DATA/warehouse.db)\n",
 	      stdout);
 }
 
@@ -205,6 +240,8 @@ static int apply(struct config *cfg, const char *key, const char *v)
 		return parse_int("--lambda-concurrency", v, 1, 100000, &cfg->lambda_concurrency);
 	else if (!strcmp(key, "lambda-retry-ms"))
 		return parse_int("--lambda-retry-ms", v, 1, 3600000, &cfg->lambda_retry_ms);
+	else if (!strcmp(key, "warehouse"))
+		return add_warehouses(cfg, v);
 	else {
 		fprintf(stderr, "nuage: unknown option --%s (see nuage help serve)\n", key);
 		return -1;
@@ -240,6 +277,7 @@ int config_load(struct config *cfg, int argc, char **argv)
 		{"NUAGE_LAMBDA_PYTHON", "lambda-python"},
 		{"NUAGE_LAMBDA_NODE", "lambda-node"}, {"NUAGE_LAMBDA_IDLE", "lambda-idle"},
 		{"NUAGE_LAMBDA_CONCURRENCY", "lambda-concurrency"}, {"NUAGE_LAMBDA_RETRY_MS", "lambda-retry-ms"},
+		{"NUAGE_WAREHOUSES", "warehouse"},
 	};
 	for (size_t i = 0; i < sizeof envs / sizeof *envs; i++) {
 		const char *v = getenv(envs[i][0]);
@@ -301,6 +339,11 @@ int config_load(struct config *cfg, int argc, char **argv)
 void config_free(struct config *cfg)
 {
 	clear_creds(cfg);
+	for (int i = 0; i < cfg->nwarehouses; i++) {
+		free(cfg->warehouses[i].name);
+		free(cfg->warehouses[i].url);
+	}
+	free(cfg->warehouses);
 	free(cfg->host);
 	free(cfg->data_dir);
 	free(cfg->region);

@@ -17,6 +17,12 @@ struct credential {
 	char *display_name; /* S3 owner DisplayName (the account by default) */
 };
 
+/* A named warehouse (src/warehouse): `--warehouse NAME=URL`, repeatable. */
+struct warehouse_conf {
+	char *name; /* a Redshift cluster identifier: [a-z][a-z0-9]*(-[a-z0-9]+)*, 1-63 */
+	char *url;  /* sqlite:PATH | postgres://... | postgresql://... | redshift://... */
+};
+
 struct config {
 	char *host;            /* listen address, 127.0.0.1 */
 	int port;              /* 4566 */
@@ -38,6 +44,8 @@ struct config {
 	int lambda_idle_s;     /* an idle execution environment stops after this (300) */
 	int lambda_concurrency; /* account concurrency limit (1000, as AWS's default) */
 	int lambda_retry_ms;   /* first async retry delay, doubled for the second (60000, as AWS) */
+	struct warehouse_conf *warehouses; /* in order given; the first is the default */
+	int nwarehouses;
 };
 
 /* Fills cfg from defaults, then NUAGE_* variables, then argv (after the

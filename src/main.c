@@ -17,12 +17,14 @@
 #include "engine/queue.h"
 #include "engine/timers.h"
 #include "formats/filecmd.h"
+#include "sqlcmd/sqlcmd.h"
 #include "http/dispatch.h"
 #include "http/server.h"
 #include "proto/proto.h"
 #include "store/blob.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "warehouse/catalog.h"
 #include "svc/svc.h"
 
 #include <signal.h>
@@ -37,6 +39,7 @@ static void usage(FILE *f)
 	fputs("usage: nuage <command> [options]\n"
 	      "  serve     run the AWS endpoint on 127.0.0.1:4566 (nuage serve --help)\n"
 	      "  file      inspect and convert CSV, JSON lines and Parquet files\n"
+	      "  sql       a SQL client for nuage's warehouses (nuage sql --help)\n"
 	      "  version   print the version\n"
 	      "  help      this text\n",
 	      f);
@@ -48,6 +51,7 @@ static int open_store(const struct config *cfg)
 	int n = 0;
 	sets[n++] = &store_core_migrations;
 	sets[n++] = &queue_migrations;
+	sets[n++] = &warehouse_migrations;
 	const struct svc *const *list = svc_list();
 	for (int i = 0; list[i] && n < 64; i++)
 		if (list[i]->migrations)
@@ -144,6 +148,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "file"))
 		return file_command(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sql"))
+		return sql_command(argc - 1, argv + 1);
 	fprintf(stderr, "nuage: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -39,6 +39,7 @@ struct json_options {
 	int max_columns;        /* 4096 */
 	const char *date_format;      /* for strings into DATE columns: AUTO */
 	const char *timestamp_format; /* for strings into TIMESTAMP columns: AUTO */
+	bool ignore_case;       /* with a schema given: keys match column names in any case */
 	/* When set, a record that cannot be converted (or, in JSON Lines, a line
 	 * that is not valid JSON) is reported here and skipped; otherwise reading
 	 * stops at the first error. */

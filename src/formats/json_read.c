@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define JSON_BATCH_BYTES (48u << 20)
 
@@ -184,6 +185,9 @@ static int on_field(void *ctx, const char *path, size_t pathlen, const struct jw
 {
 	struct json_reader *r = ctx;
 	int ci = jw_names_find_near(&r->map, path, pathlen, r->guess);
+	for (int k = 0; ci < 0 && r->o.ignore_case && k < r->map.n; k++)
+		if (r->map.lens[k] == pathlen && !strncasecmp(r->map.names[k], path, pathlen))
+			ci = k;
 	if (ci < 0)
 		return 0;
 	r->guess = ci + 1;

@@ -12,6 +12,7 @@ extern const struct svc svc_s3;
 extern const struct svc svc_sqs;
 extern const struct svc svc_sns;
 extern const struct svc svc_lambda;
+extern const struct svc svc_redshift_data;
 
 static const struct svc *const services[] = {
 	&svc_sts,
@@ -20,6 +21,7 @@ static const struct svc *const services[] = {
 	&svc_sqs,
 	&svc_sns,
 	&svc_lambda,
+	&svc_redshift_data,
 	NULL,
 };
 

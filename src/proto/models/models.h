@@ -5,6 +5,7 @@
 #include "proto/model.h"
 
 extern const struct model_service model_sts;
+extern const struct model_service model_redshift_data;
 extern const struct model_service model_sqs;
 extern const struct model_service model_sns;
 extern const struct model_service model_logs;

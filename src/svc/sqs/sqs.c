@@ -641,6 +641,15 @@ static int sqs_deliver(const char *arn, const struct dest_msg *m, char *err, siz
 	bool fifo = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
 	int64_t max = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
 	db_done(st);
+	/* A queue nuage keeps for itself (an engine queue with an SQS ARN but no
+	 * SQS row, such as a warehouse pipe's notification channel, which on AWS
+	 * lives in Snowflake's account) takes messages like a standard queue. */
+	struct queue_conf internal;
+	if (rc == SQLITE_DONE && queue_get(arn, &internal) == QE_OK) {
+		rc = SQLITE_ROW;
+		fifo = internal.fifo;
+		max = 256 * 1024;
+	}
 	if (rc != SQLITE_ROW) {
 		snprintf(err, errlen, "%s", rc == SQLITE_DONE ? "The destination queue does not exist" : "storage error");
 		return -1;
