@@ -8,18 +8,18 @@
 #  3. ListObjectsV2 of a 1,000-key page from a bucket of 100,000 keys: median.
 #  4. Peak RSS of nuage while uploading 1 GiB.
 #   bench/s3.sh [seconds per wrk run (default 10)]
-set -e
+set -eo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
 scripts/deps.sh bench >/dev/null
 make -s build/nuage
 W=$(mktemp -d /tmp/nuage-bench-s3-XXXX)
+chmod 755 "$W" # nginx's workers run as nobody: they must be able to read www/
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
 PY=/usr/bin/python3
 free_port() { $PY -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_http() { for i in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
-rps() { grep "Requests/sec" | awk '{print $2}'; }
+wait_http() { for i in $(seq 1 200); do curl -sf -o /dev/null "$1" && return 0; sleep 0.05; done; echo "no 200 from $1" >&2; return 1; }
 
 NP=$(free_port)
 taskset -c 1 build/nuage serve --port "$NP" --data "$W/nuage" --no-access-log --log-level warn &
@@ -62,11 +62,26 @@ taskset -c 1 nginx -c "$W/ngx/nginx.conf" -p "$W/ngx" &
 wait_http "http://127.0.0.1:$GP/4k"
 
 run_wrk() { taskset -c 0 wrk -t1 -c16 -d"${DUR}s" "$@" 2>&1; }
-N_GET=$(run_wrk "$($PY bench/lib/presign.py "$NE" GET bench 4k)" | rps)
-M_GET=$(run_wrk "$($PY bench/lib/presign.py "$ME" GET bench 4k)" | rps)
-G_GET=$(run_wrk "http://127.0.0.1:$GP/4k" | rps)
-N_PUT=$(run_wrk -s bench/lib/wrk_put.lua "$($PY bench/lib/presign.py "$NE" PUT bench put4k)" | rps)
-M_PUT=$(run_wrk -s bench/lib/wrk_put.lua "$($PY bench/lib/presign.py "$ME" PUT bench put4k)" | rps)
+# ok_rps [allow-errors]: successful answers per second from wrk's output on
+# stdin. nuage and nginx must answer every request with 2xx (an error run
+# measures nothing: stop); moto_server fails some concurrent PUTs, so its
+# figure counts only its successes and the errors are reported.
+ok_rps() {
+	local out n secs bad
+	out=$(cat)
+	n=$(echo "$out" | awk '/requests in/ {print $1}')
+	secs=$(echo "$out" | awk '/requests in/ {sub(/s,$/, "", $4); print $4}')
+	bad=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+	if [ -n "$bad" ] && [ -z "${1:-}" ]; then echo "error responses:" >&2; echo "$out" >&2; return 1; fi
+	[ -n "$bad" ] && echo "$bad of $n answers were errors" >> "$W/errors"
+	$PY -c "print('%.2f' % (($n - ${bad:-0}) / $secs))"
+}
+N_GET=$(run_wrk "$($PY bench/lib/presign.py "$NE" GET bench 4k)" | ok_rps)
+M_GET=$(run_wrk "$($PY bench/lib/presign.py "$ME" GET bench 4k)" | ok_rps moto)
+G_GET=$(run_wrk "http://127.0.0.1:$GP/4k" | ok_rps)
+N_PUT=$(run_wrk -s bench/lib/wrk_put.lua "$($PY bench/lib/presign.py "$NE" PUT bench put4k)" | ok_rps)
+M_PUT=$(run_wrk -s bench/lib/wrk_put.lua "$($PY bench/lib/presign.py "$ME" PUT bench put4k)" | ok_rps moto)
+MOTO_ERR=$(cat "$W/errors" 2>/dev/null | paste -sd';' || true)
 
 # 64 MiB throughput (median of 5): curl over presigned URLs, bytes to /dev/null.
 head -c $((64 << 20)) /dev/urandom > "$W/64m"
@@ -76,9 +91,13 @@ mbps() { # $1 = seconds for 64 MiB
 }
 med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 put_url=$($PY bench/lib/presign.py "$NE" PUT bench 64m)
+ok200() { # $1 = URL; the 64 MiB runs below only time successful transfers
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] || { echo "no 200 from $1" >&2; exit 1; }
+}
 N_PUT64=$(for i in 1 2 3 4 5; do taskset -c 0 curl -s -o /dev/null -w '%{time_total}\n' -X PUT -H 'Content-Type:' --data-binary @"$W/64m" "$put_url"; done | med)
 get_url=$($PY bench/lib/presign.py "$NE" GET bench 64m)
 N_GET64=$(for i in 1 2 3 4 5; do taskset -c 0 curl -s -o /dev/null -w '%{time_total}\n' "$get_url"; done | med)
+ok200 "$get_url"; ok200 "http://127.0.0.1:$GP/64m"
 G_GET64=$(for i in 1 2 3 4 5; do taskset -c 0 curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$GP/64m"; done | med)
 DD64=$(for i in 1 2 3 4 5; do /usr/bin/time -f '%e' dd if="$W/64m" of="$W/dd.out" bs=1M conv=fsync 2>&1 >/dev/null | tail -1; rm -f "$W/dd.out"; done | med)
 
@@ -138,6 +157,8 @@ wrk -t1 -c16 -d${DUR}s on core 0, servers on core 1; nuage with SigV4-presigned 
 |---|---|---|---|---|---|
 | GET | $N_GET | $M_GET | $G_GET | $(r "$N_GET / $M_GET") | $(r "$N_GET / $G_GET") |
 | PUT | $N_PUT | $M_PUT | - | $(r "$N_PUT / $M_PUT") | - |
+${MOTO_ERR:+
+Counted are 2xx answers only; moto_server answered with errors too: $MOTO_ERR.}
 
 | 64 MiB (median of 5) | nuage | peer | nuage / peer |
 |---|---|---|---|
