@@ -349,6 +349,17 @@ bool queue_valid_text(const char *s, size_t n, long *bad)
 	return true;
 }
 
+const char *queue_attr_base_type(const char *t)
+{
+	static const char *const bases[] = {"String", "Number", "Binary"};
+	for (int i = 0; i < 3; i++) {
+		size_t l = strlen(bases[i]);
+		if (!strncmp(t, bases[i], l) && (t[l] == 0 || (t[l] == '.' && t[l + 1])))
+			return bases[i];
+	}
+	return NULL;
+}
+
 bool queue_attr_name_ok(const char *n)
 {
 	size_t l = strlen(n);

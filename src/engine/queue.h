@@ -184,6 +184,9 @@ bool queue_valid_text(const char *s, size_t n, long *bad);
 bool queue_attr_name_ok(const char *name);
 /* A Number attribute value: sign, up to 38 digits with a fraction, exponent. */
 bool queue_number_ok(const char *s);
+/* The base of an attribute DataType: "String", "Number" or "Binary" when t
+ * is one of them, optionally followed by ".label"; NULL otherwise. */
+const char *queue_attr_base_type(const char *t);
 /* Whether a string is a well-formed receipt handle (no queue lookup). */
 bool queue_handle_wellformed(const char *h);
 

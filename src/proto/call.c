@@ -17,6 +17,21 @@ int call_error(struct call *c, enum err_id id, const char *fmt, ...)
 	return -1;
 }
 
+int call_entry_error(struct call *c, struct entry_err *e, enum err_id id, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	e->id = id;
+	e->msg = arena_vprintf(c->arena, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int call_entry_raise(struct call *c, const struct entry_err *e)
+{
+	return call_error(c, e->id, "%s", e->msg);
+}
+
 void call_error_field(struct call *c, const char *name, const char *value)
 {
 	if (!c->err_fields)

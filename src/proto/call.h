@@ -108,6 +108,16 @@ struct call {
 
 /* Records an error; always returns -1 so handlers can `return call_error(...)`. */
 int call_error(struct call *c, enum err_id id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An error kept for one entry of a batch call (SendMessageBatch,
+ * PublishBatch, ...): the entry fails, the call goes on. */
+struct entry_err {
+	enum err_id id;
+	const char *msg; /* arena */
+};
+/* Records it; always returns -1. call_entry_raise() makes it the call's error. */
+int call_entry_error(struct call *c, struct entry_err *e, enum err_id id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int call_entry_raise(struct call *c, const struct entry_err *e);
 /* Adds an extra string field to the error document (S3 <BucketName> etc.). */
 void call_error_field(struct call *c, const char *name, const char *value);
 /* Input accessors (NULL / default when absent). */

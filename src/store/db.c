@@ -197,9 +197,12 @@ void db_release(void)
 		log_error("a write transaction was left open; rolling back");
 		db_rollback();
 	}
-	for (int i = 0; i < STMT_CACHE; i++)
-		if (c->cache[i].st)
-			sqlite3_reset(c->cache[i].st);
+	/* Only statements left mid-step hold a read transaction; walking the
+	 * connection's prepared statements (a few dozen) is cheaper than the
+	 * cache's 1,024 slots on every request. */
+	for (sqlite3_stmt *st = sqlite3_next_stmt(c->db, NULL); st; st = sqlite3_next_stmt(c->db, st))
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
 	cur = NULL;
 	pthread_mutex_lock(&pool.mu);
 	c->next_free = pool.free;
@@ -388,6 +391,11 @@ int db_open(const char *dir, const struct migration_set *const *sets, int nsets)
 		log_error("cannot create data directory %s", dir);
 		return -1;
 	}
+	/* SQLite's memory statistics take one process-wide mutex on every
+	 * allocation, which all request threads would contend for; nuage does
+	 * not read them. Only possible before SQLite initializes (the first
+	 * db_open of the process); later calls fail harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	snprintf(pool.path, sizeof pool.path, "%s/nuage.db", dir);
 	if (access(pool.path, F_OK) && create_fresh(dir, sets, nsets))
 		return -1;

@@ -27,7 +27,6 @@
 #include "store/db.h"
 #include "store/outbox.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,44 +34,15 @@
 
 #define DEDUP_WINDOW_MS (5 * 60 * 1000)
 
-struct perr {
-	enum err_id id;
-	const char *msg;
-};
-
-static int pfail(struct call *c, struct perr *e, enum err_id id, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int pfail(struct call *c, struct perr *e, enum err_id id, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	e->id = id;
-	e->msg = arena_vprintf(c->arena, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* String, Number, Binary (each with an optional ".label") or String.Array. */
-static const char *base_type(const char *t)
-{
-	static const char *const bases[] = {"String", "Number", "Binary"};
-	for (int i = 0; i < 3; i++) {
-		size_t l = strlen(bases[i]);
-		if (!strncmp(t, bases[i], l) && (t[l] == 0 || (t[l] == '.' && t[l + 1])))
-			return bases[i];
-	}
-	return NULL;
-}
-
 /* MessageAttributes -> {"name": {"Type", "Value"}} (binary as base64). */
-static int check_attrs(struct call *c, json_t *in, json_t **out, size_t *bytes, struct perr *e)
+static int check_attrs(struct call *c, json_t *in, json_t **out, size_t *bytes, struct entry_err *e)
 {
 	*out = NULL;
 	*bytes = 0;
 	if (!json_object_size(in))
 		return 0;
 	if (json_object_size(in) > SNS_MAX_ATTRS)
-		return pfail(c, e, ERR_SNS_INVALID_PARAMETER_VALUE,
+		return call_entry_error(c, e, ERR_SNS_INVALID_PARAMETER_VALUE,
 			     "Number of message attributes [%zu] exceeds the allowed maximum [%d].", json_object_size(in),
 			     SNS_MAX_ATTRS);
 	json_t *o = json_object();
@@ -82,7 +52,7 @@ static int check_attrs(struct call *c, json_t *in, json_t **out, size_t *bytes, 
 	{
 		const char *type = json_string_value(json_object_get(v, "DataType"));
 		json_t *sv = json_object_get(v, "StringValue"), *bv = json_object_get(v, "BinaryValue");
-		const char *base = type && strlen(type) <= 256 ? base_type(type) : NULL;
+		const char *base = type && strlen(type) <= 256 ? queue_attr_base_type(type) : NULL;
 		const char *why = NULL;
 		if (!queue_attr_name_ok(name))
 			why = arena_printf(c->arena, "The message attribute name '%.256s' is invalid.", name);
@@ -110,7 +80,7 @@ static int check_attrs(struct call *c, json_t *in, json_t **out, size_t *bytes, 
 		}
 		if (why) {
 			json_decref(o);
-			return pfail(c, e, ERR_SNS_INVALID_PARAMETER_VALUE, "%s", why);
+			return call_entry_error(c, e, ERR_SNS_INVALID_PARAMETER_VALUE, "%s", why);
 		}
 		json_t *val;
 		size_t vl;
@@ -165,28 +135,28 @@ static bool attr_true(json_t *attrs, const char *name)
 
 /* One message (Publish or a batch entry): its outbox record, or -1 (e set). */
 static int check_message(struct call *c, const struct sns_topic *t, json_t *in, json_t **rec, size_t *size,
-			 struct perr *e)
+			 struct entry_err *e)
 {
 	*rec = NULL;
 	json_t *mj = json_object_get(in, "Message");
 	const char *m = json_string_value(mj);
 	size_t ml = json_string_length(mj);
 	if (!m)
-		return pfail(c, e, ERR_MISSING_PARAMETER, "The request must contain the parameter Message.");
+		return call_entry_error(c, e, ERR_MISSING_PARAMETER, "The request must contain the parameter Message.");
 	if (!ml)
-		return pfail(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: Empty message");
+		return call_entry_error(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: Empty message");
 	long bad;
 	if (!queue_valid_text(m, ml, &bad))
-		return pfail(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: Message contains invalid characters");
+		return call_entry_error(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: Message contains invalid characters");
 	const char *subject = json_string_value(json_object_get(in, "Subject"));
 	if (subject && !subject_ok(subject))
-		return pfail(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: Subject");
+		return call_entry_error(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: Subject");
 	const char *ms = json_string_value(json_object_get(in, "MessageStructure"));
 	const char *why = NULL;
 	if (ms && strcmp(ms, "json"))
-		return pfail(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: MessageStructure");
+		return call_entry_error(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: MessageStructure");
 	if (ms && !structure_ok(m, &why))
-		return pfail(c, e, ERR_SNS_INVALID_PARAMETER, "%s", why);
+		return call_entry_error(c, e, ERR_SNS_INVALID_PARAMETER, "%s", why);
 	json_t *attrs;
 	size_t abytes;
 	if (check_attrs(c, json_object_get(in, "MessageAttributes"), &attrs, &abytes, e))
@@ -194,7 +164,7 @@ static int check_message(struct call *c, const struct sns_topic *t, json_t *in, 
 	*size = ml + abytes;
 	if (*size > SNS_MAX_MESSAGE) {
 		json_decref(attrs);
-		return pfail(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: Message too long");
+		return call_entry_error(c, e, ERR_SNS_INVALID_PARAMETER, "Invalid parameter: Message too long");
 	}
 	const char *group = json_string_value(json_object_get(in, "MessageGroupId"));
 	const char *dedup = json_string_value(json_object_get(in, "MessageDeduplicationId"));
@@ -212,7 +182,7 @@ static int check_message(struct call *c, const struct sns_topic *t, json_t *in, 
 		      "MessageDeduplicationId provided explicitly";
 	if (why) {
 		json_decref(attrs);
-		return pfail(c, e, ERR_SNS_INVALID_PARAMETER, "%s", why);
+		return call_entry_error(c, e, ERR_SNS_INVALID_PARAMETER, "%s", why);
 	}
 	char id[37];
 	uuid4(id);
@@ -342,10 +312,10 @@ int sns_publish(struct call *c)
 		return -1;
 	json_t *rec;
 	size_t size;
-	struct perr e;
+	struct entry_err e;
 	int rc = check_message(c, &t, c->input, &rec, &size, &e);
 	if (rc)
-		call_error(c, e.id, "%s", e.msg);
+		call_entry_raise(c, &e);
 	else
 		rc = commit_publish(c, &t, &rec, 1);
 	if (!rc) {
@@ -393,7 +363,7 @@ int sns_publish_batch(struct call *c)
 		json_t *en = json_array_get(entries, i);
 		const char *id = json_string_value(json_object_get(en, "Id"));
 		size_t size = 0;
-		struct perr e;
+		struct entry_err e;
 		if (check_message(c, &t, en, &recs[nr], &size, &e)) {
 			json_array_append_new(failed, json_pack("{s:s,s:s,s:s,s:b}", "Id", id, "Code", err_info(e.id)->code,
 								"Message", e.msg, "SenderFault", 1));

@@ -15,7 +15,6 @@
 #include "core/enc.h"
 #include "store/db.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,98 +25,63 @@
 #define MAX_VIS_S 43200
 #define MAX_WAIT_S 20
 
-/* A validation failure: an error id and its message (arena). */
-struct verr {
-	enum err_id id;
-	const char *msg;
-};
-
-static int fail(struct call *c, struct verr *e, enum err_id id, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int fail(struct call *c, struct verr *e, enum err_id id, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	e->id = id;
-	e->msg = arena_vprintf(c->arena, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int raise_err(struct call *c, const struct verr *e)
-{
-	return call_error(c, e->id, "%s", e->msg);
-}
-
 /* ------------------------------------------------------------------ */
 /* checking a message                                                  */
 
-/* String, Number or Binary, optionally followed by ".label". */
-static const char *base_type(const char *t)
-{
-	static const char *const bases[] = {"String", "Number", "Binary"};
-	for (int i = 0; i < 3; i++) {
-		size_t l = strlen(bases[i]);
-		if (!strncmp(t, bases[i], l) && (t[l] == 0 || (t[l] == '.' && t[l + 1])))
-			return bases[i];
-	}
-	return NULL;
-}
-
 /* Converts MessageAttributes into engine attributes; *bytes gets their size
  * as SQS counts it (name + type + value). */
-static int parse_attrs(struct call *c, json_t *in, struct queue_attr *out, int *n, size_t *bytes, struct verr *e)
+static int parse_attrs(struct call *c, json_t *in, struct queue_attr *out, int *n, size_t *bytes, struct entry_err *e)
 {
 	*n = 0;
 	*bytes = 0;
 	if (!in)
 		return 0;
 	if (json_object_size(in) > QUEUE_MAX_ATTRS)
-		return fail(c, e, ERR_INVALID_PARAMETER_VALUE, "Number of message attributes [%zu] exceeds the allowed maximum [%d].",
+		return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE, "Number of message attributes [%zu] exceeds the allowed maximum [%d].",
 			    json_object_size(in), QUEUE_MAX_ATTRS);
 	const char *name;
 	json_t *v;
 	json_object_foreach(in, name, v)
 	{
 		if (!queue_attr_name_ok(name))
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Message (user) attribute name '%.256s' is invalid: names have 1 to 256 characters "
 				    "[A-Za-z0-9_.-], do not start or end with a period, have no two periods in a row and do "
 				    "not start with AWS. or Amazon.",
 				    name);
 		const char *type = json_string_value(json_object_get(v, "DataType"));
 		if (!type || !*type)
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "The message attribute '%s' must contain non-empty message attribute type.", name);
-		const char *base = strlen(type) <= 256 ? base_type(type) : NULL;
+		const char *base = strlen(type) <= 256 ? queue_attr_base_type(type) : NULL;
 		if (!base)
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "The type of message (user) attribute '%s' is invalid. You must use only the following "
 				    "supported type prefixes: Binary, Number, String.",
 				    name);
 		if (json_object_get(v, "StringListValues") || json_object_get(v, "BinaryListValues"))
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Message attribute list values in SendMessage operation are not supported.");
 		json_t *sv = json_object_get(v, "StringValue"), *bv = json_object_get(v, "BinaryValue");
 		bool binary = !strcmp(base, "Binary");
 		json_t *val = binary ? bv : sv;
 		if (!val || (binary ? bv == NULL : sv == NULL) || (binary && sv) || (!binary && bv))
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "The message attribute '%s' with type '%s' must use field '%s'.", name, base,
 				    binary ? "Binary" : "String");
 		size_t vl = json_string_length(val);
 		const char *vs = json_string_value(val);
 		if (!vl)
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "The message attribute '%s' must contain non-empty message attribute value for "
 				    "message attribute type '%s'.",
 				    name, base);
 		long bad;
 		if (!binary && !queue_valid_text(vs, vl, &bad))
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Message (user) attribute '%s' value contains invalid characters.", name);
 		if (!strcmp(base, "Number") && !queue_number_ok(vs))
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Can't cast the value of message (user) attribute '%s' to a number.", name);
 		out[*n] = (struct queue_attr){name, type, vs, vl};
 		(*n)++;
@@ -127,7 +91,7 @@ static int parse_attrs(struct call *c, json_t *in, struct queue_attr *out, int *
 }
 
 /* The AWSTraceHeader system attribute, the only one SQS accepts. */
-static int parse_sys(struct call *c, json_t *in, const char **trace, size_t *bytes, struct verr *e)
+static int parse_sys(struct call *c, json_t *in, const char **trace, size_t *bytes, struct entry_err *e)
 {
 	*trace = NULL;
 	const char *name;
@@ -135,11 +99,11 @@ static int parse_sys(struct call *c, json_t *in, const char **trace, size_t *byt
 	json_object_foreach(in, name, v)
 	{
 		if (strcmp(name, "AWSTraceHeader"))
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE, "Message system attribute name '%.256s' is invalid.", name);
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE, "Message system attribute name '%.256s' is invalid.", name);
 		const char *type = json_string_value(json_object_get(v, "DataType"));
 		const char *s = json_string_value(json_object_get(v, "StringValue"));
 		if (!type || strcmp(type, "String") || !s || !*s)
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Message system attribute 'AWSTraceHeader' must be of type String with a non-empty value.");
 		*trace = s;
 		*bytes += strlen(name) + strlen(type) + strlen(s);
@@ -163,22 +127,22 @@ static bool fifo_id_ok(const char *s)
  * SendMessageRequest / SendMessageBatchRequestEntry). Fills m; *size gets
  * the bytes SQS counts against its limits. */
 static int check_message(struct call *c, const struct sqs_queue *q, json_t *in, struct queue_msg *m,
-			 struct queue_attr *attrs, size_t *size, struct verr *e)
+			 struct queue_attr *attrs, size_t *size, struct entry_err *e)
 {
 	memset(m, 0, sizeof *m);
 	json_t *bj = json_object_get(in, "MessageBody");
 	const char *body = json_string_value(bj);
 	if (!body)
-		return fail(c, e, ERR_MISSING_PARAMETER, "The request must contain the parameter MessageBody.");
+		return call_entry_error(c, e, ERR_MISSING_PARAMETER, "The request must contain the parameter MessageBody.");
 	size_t blen = json_string_length(bj);
 	if (!blen)
-		return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+		return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 			    "One or more parameters are invalid. Reason: Message must be at least one character.");
 	long bad = 0;
 	if (!queue_valid_text(body, blen, &bad)) {
 		if (bad < 0)
-			return fail(c, e, ERR_SQS_BAD_CONTENTS, "The message body is not valid UTF-8.");
-		return fail(c, e, ERR_SQS_BAD_CONTENTS,
+			return call_entry_error(c, e, ERR_SQS_BAD_CONTENTS, "The message body is not valid UTF-8.");
+		return call_entry_error(c, e, ERR_SQS_BAD_CONTENTS,
 			    "Invalid binary character '#x%lX' was found in the message body, the set of allowed characters "
 			    "is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
 			    bad);
@@ -192,7 +156,7 @@ static int check_message(struct call *c, const struct sqs_queue *q, json_t *in, 
 		return -1;
 	*size = blen + abytes;
 	if ((int64_t)*size > q->max_size)
-		return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+		return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 			    "One or more parameters are invalid. Reason: Message must be shorter than %lld bytes.",
 			    (long long)q->max_size);
 	json_t *dj = json_object_get(in, "DelaySeconds");
@@ -200,12 +164,12 @@ static int check_message(struct call *c, const struct sqs_queue *q, json_t *in, 
 	if (dj) {
 		delay = json_integer_value(dj);
 		if (q->fifo)
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Value %lld for parameter DelaySeconds is invalid. Reason: The request include parameter "
 				    "that is not valid for this queue type.",
 				    (long long)delay);
 		if (delay < 0 || delay > MAX_DELAY_S)
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "Value %lld for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and "
 				    "<= 900.",
 				    (long long)delay);
@@ -214,25 +178,25 @@ static int check_message(struct call *c, const struct sqs_queue *q, json_t *in, 
 	const char *group = json_string_value(json_object_get(in, "MessageGroupId"));
 	const char *dedup = json_string_value(json_object_get(in, "MessageDeduplicationId"));
 	if (group && !fifo_id_ok(group))
-		return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+		return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 			    "Value %.200s for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include "
 			    "alphanumeric and punctuation characters. 1 to 128 in length.",
 			    group);
 	if (dedup && !fifo_id_ok(dedup))
-		return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+		return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 			    "Value %.200s for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId "
 			    "can only include alphanumeric and punctuation characters. 1 to 128 in length.",
 			    dedup);
 	if (q->fifo) {
 		if (!group)
-			return fail(c, e, ERR_MISSING_PARAMETER, "The request must contain the parameter MessageGroupId.");
+			return call_entry_error(c, e, ERR_MISSING_PARAMETER, "The request must contain the parameter MessageGroupId.");
 		struct queue_conf conf;
 		if (!dedup && queue_get(q->arn, &conf) == QE_OK && !conf.content_dedup)
-			return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+			return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 				    "The queue should either have ContentBasedDeduplication enabled or "
 				    "MessageDeduplicationId provided explicitly");
 	} else if (dedup) {
-		return fail(c, e, ERR_INVALID_PARAMETER_VALUE,
+		return call_entry_error(c, e, ERR_INVALID_PARAMETER_VALUE,
 			    "Value %.200s for parameter MessageDeduplicationId is invalid. Reason: The request includes a "
 			    "parameter that is not valid for this queue type.",
 			    dedup);
@@ -269,10 +233,10 @@ int sqs_send_message(struct call *c)
 		return -1;
 	struct queue_msg m;
 	struct queue_attr attrs[QUEUE_MAX_ATTRS];
-	struct verr e;
+	struct entry_err e;
 	size_t size;
 	if (check_message(c, &q, c->input, &m, attrs, &size, &e))
-		return raise_err(c, &e);
+		return call_entry_raise(c, &e);
 	struct queue_sent s;
 	int rc = queue_send(q.arn, &m, 1, &s);
 	if (rc)
@@ -354,7 +318,7 @@ int sqs_send_message_batch(struct call *c)
 	for (size_t i = 0; i < n; i++) {
 		json_t *en = json_array_get(entries, i);
 		const char *id = json_string_value(json_object_get(en, "Id"));
-		struct verr e;
+		struct entry_err e;
 		size_t size = 0;
 		if (check_message(c, &q, en, &msgs[nm], attrs[nm], &size, &e)) {
 			json_array_append_new(failed, failed_entry(id, e.id, e.msg));
