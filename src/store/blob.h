@@ -37,6 +37,7 @@ struct blob_writer {
 	int fd;                 /* -1 while the data fits in mem */
 	char id[BLOB_ID_LEN + 1];
 	int64_t size;
+	int64_t queued;         /* bytes already handed to the disk (early writeback) */
 	unsigned char *mem;     /* the data of a blob still small enough to stay inline */
 };
 
