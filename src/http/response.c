@@ -31,9 +31,17 @@ void http_response_header(struct http_response *r, const char *name, const char 
 {
 	buf_adds(&r->headers, name);
 	buf_add(&r->headers, ": ", 2);
-	/* A header value must not smuggle a line break into the response. */
-	for (const char *p = value; *p; p++)
-		buf_addc(&r->headers, (*p == '\r' || *p == '\n') ? ' ' : *p);
+	/* A header value must not smuggle a line break into the response:
+	 * copied in runs, each CR or LF becomes a space. */
+	for (const char *p = value;;) {
+		size_t n = strcspn(p, "\r\n");
+		buf_add(&r->headers, p, n);
+		p += n;
+		if (!*p)
+			break;
+		buf_addc(&r->headers, ' ');
+		p++;
+	}
 	buf_add(&r->headers, "\r\n", 2);
 }
 
