@@ -51,7 +51,11 @@ def measure(cmd_for, path, keep_dir=False):
         t1 = time.perf_counter()
         if not ok:
             p.kill(); raise SystemExit("did not start: %s" % cmd)
-        banner = p.stderr.readline().decode() if cmd[0] == "build/nuage" else ""
+        banner = ""
+        for _ in range(10 if cmd[0] == "build/nuage" else 0):  # log lines may come first
+            banner = p.stderr.readline().decode()
+            if " ready in " in banner or not banner:
+                break
         if " ready in " in banner:  # nuage's own count: main() to listening
             inside.append(float(banner.split(" ready in ")[1].split()[0]))
         p.stderr.close()
