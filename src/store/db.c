@@ -41,6 +41,8 @@ struct dbc {
 	struct dbc *next_free;
 	bool in_txn;
 	bool wrote;            /* the current transaction's commit wrote WAL frames */
+	int read_depth;        /* db_read_begin nesting; > 0 with reading true: a snapshot is open */
+	bool reading;          /* this connection ran BEGIN for a read snapshot */
 };
 
 static struct {
@@ -197,6 +199,10 @@ void db_release(void)
 		log_error("a write transaction was left open; rolling back");
 		db_rollback();
 	}
+	if (c->read_depth) { /* a snapshot a handler did not end: end it */
+		c->read_depth = 1;
+		db_read_end();
+	}
 	/* Only statements left mid-step hold a read transaction; walking the
 	 * connection's prepared statements (a few dozen) is cheaper than the
 	 * cache's 1,024 slots on every request. */
@@ -252,9 +258,50 @@ int db_exec(const char *sql)
 	return 0;
 }
 
+static const char SQL_BEGIN_READ[] = "BEGIN";
+static const char SQL_END_READ[] = "COMMIT";
+
+static int step_once(const char *sql)
+{
+	sqlite3_stmt *st = db_prep(sql);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	if (st)
+		db_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int db_read_begin(void)
+{
+	db_conn();
+	if (cur->read_depth++ || cur->in_txn)
+		return 0; /* inside a snapshot or a write transaction already */
+	if (step_once(SQL_BEGIN_READ)) {
+		log_error("BEGIN (read) failed: %s", sqlite3_errmsg(cur->db));
+		cur->read_depth = 0;
+		return -1;
+	}
+	cur->reading = true;
+	return 0;
+}
+
+void db_read_end(void)
+{
+	if (!cur || cur->read_depth <= 0 || --cur->read_depth)
+		return;
+	if (cur->reading) {
+		cur->reading = false;
+		if (step_once(SQL_END_READ))
+			sqlite3_exec(cur->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+}
+
 int db_begin(void)
 {
 	db_conn();
+	if (cur->reading) { /* a write ends the thread's read snapshot */
+		cur->read_depth = 1;
+		db_read_end();
+	}
 	pthread_mutex_lock(&write_mu);
 	if (sqlite3_exec(cur->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		log_error("BEGIN failed: %s", sqlite3_errmsg(cur->db));

@@ -31,6 +31,13 @@ void db_release(void);
 sqlite3_stmt *db_prep(const char *sql);
 void db_done(sqlite3_stmt *st);
 
+/* A read snapshot: the statements between these see one state of the
+ * database and take SQLite's WAL read lock once instead of once each (a
+ * lock all request threads share). Nests; inside a write transaction it
+ * does nothing; db_begin ends it; db_release ends one left open. */
+int db_read_begin(void);
+void db_read_end(void);
+
 /* Write transactions: db_begin blocks until this thread may write. */
 int db_begin(void);
 int db_commit(void);

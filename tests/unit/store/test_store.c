@@ -7,6 +7,7 @@
 #include "store/outbox.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,6 +58,64 @@ TEST(store_transactions_roll_back)
 	st = db_prep("SELECT v FROM t WHERE k = 'x'");
 	CHECK(sqlite3_step(st) == SQLITE_ROW);
 	db_done(st);
+	db_release();
+	db_close();
+}
+
+/* A read snapshot sees one state: a commit by another thread in between is
+ * invisible until the snapshot ends; it nests, and db_begin ends it. */
+static int count_t(void)
+{
+	sqlite3_stmt *st = db_prep("SELECT count(*) FROM t");
+	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	db_done(st);
+	return n;
+}
+
+static void *insert_elsewhere(void *arg)
+{
+	const char *k = arg;
+	sqlite3_stmt *st;
+	db_begin();
+	st = db_prep("INSERT INTO t(k, v) VALUES (?, 1)");
+	db_bind_text(st, 1, k);
+	sqlite3_step(st);
+	db_done(st);
+	db_commit();
+	db_release();
+	return NULL;
+}
+
+TEST(store_read_snapshot)
+{
+	CHECK(open_with(&set1) == 0);
+	CHECK(db_read_begin() == 0);
+	CHECK_INT(count_t(), 0);
+	pthread_t th;
+	pthread_create(&th, NULL, insert_elsewhere, "a");
+	pthread_join(th, NULL);
+	CHECK_INT(count_t(), 0); /* still the snapshot */
+	CHECK(db_read_begin() == 0); /* nested: same snapshot */
+	CHECK_INT(count_t(), 0);
+	db_read_end();
+	CHECK_INT(count_t(), 0);
+	db_read_end();
+	CHECK_INT(count_t(), 1); /* ended: the commit is visible */
+	/* A write inside a snapshot ends it first and then succeeds. */
+	CHECK(db_read_begin() == 0);
+	CHECK_INT(count_t(), 1);
+	CHECK(db_begin() == 0);
+	CHECK(db_exec("INSERT INTO t(k, v) VALUES ('b', 2)") == 0);
+	CHECK(db_commit() == 0);
+	db_read_end(); /* harmless after db_begin ended it */
+	CHECK_INT(count_t(), 2);
+	/* One left open is ended by db_release. */
+	CHECK(db_read_begin() == 0);
+	CHECK_INT(count_t(), 2);
+	db_release();
+	pthread_create(&th, NULL, insert_elsewhere, "c");
+	pthread_join(th, NULL);
+	CHECK_INT(count_t(), 3);
 	db_release();
 	db_close();
 }
