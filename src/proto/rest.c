@@ -233,25 +233,36 @@ static void compile_entry(const struct model_op *op, struct rentry *e)
 	}
 }
 
+/* Tables are built once per model and never change after they are
+ * published (nrtables, release), so requests find theirs without a lock. */
+static const struct rtable *find_table(const struct model_service *m)
+{
+	int n = __atomic_load_n(&nrtables, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < n; i++)
+		if (rtables[i].m == m)
+			return &rtables[i];
+	return NULL;
+}
+
 static const struct rtable *table_for(const struct model_service *m)
 {
+	const struct rtable *found = find_table(m);
+	if (found)
+		return found;
 	pthread_mutex_lock(&rt_mu);
-	for (int i = 0; i < nrtables; i++)
-		if (rtables[i].m == m) {
-			pthread_mutex_unlock(&rt_mu);
-			return &rtables[i];
-		}
-	struct rtable *t = NULL;
-	if (nrtables < 32) {
-		t = &rtables[nrtables++];
+	found = find_table(m);
+	if (!found && nrtables < 32) {
+		struct rtable *t = &rtables[nrtables];
 		t->m = m;
 		t->n = m->nops;
 		t->e = xcalloc(m->nops ? m->nops : 1, sizeof *t->e);
 		for (unsigned i = 0; i < m->nops; i++)
 			compile_entry(&m->ops[i], &t->e[i]);
+		__atomic_store_n(&nrtables, nrtables + 1, __ATOMIC_RELEASE);
+		found = t;
 	}
 	pthread_mutex_unlock(&rt_mu);
-	return t;
+	return found;
 }
 
 void rest_routes_free(void)
@@ -259,7 +270,7 @@ void rest_routes_free(void)
 	pthread_mutex_lock(&rt_mu);
 	for (int i = 0; i < nrtables; i++)
 		free(rtables[i].e);
-	nrtables = 0;
+	__atomic_store_n(&nrtables, 0, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&rt_mu);
 }
 
