@@ -38,5 +38,9 @@ int uri_encode(struct buf *b, const char *s, size_t n, unsigned flags);
 long uri_decode(char *s, size_t n, bool plus_space);
 /* True when the n bytes are valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t n);
+/* Writes code point cp (at most U+10FFFF) as UTF-8 into u; returns 1-4. */
+size_t utf8_put(uint32_t cp, char u[4]);
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
 
 #endif

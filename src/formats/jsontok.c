@@ -121,38 +121,12 @@ static int hex4(const char *p)
 	int v = 0;
 	for (int i = 0; i < 4; i++) {
 		char c = p[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int d = hex_digit((unsigned char)c);
 		if (d < 0)
 			return -1;
 		v = v << 4 | d;
 	}
 	return v;
-}
-
-static void put_utf8(struct buf *b, unsigned cp)
-{
-	char o[4];
-	size_t n;
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		o[0] = (char)(0xC0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		o[0] = (char)(0xF0 | cp >> 18);
-		o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-		o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-		o[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	buf_add(b, o, n);
 }
 
 /* Lexes the string whose opening quote is at buf[pos]. */
@@ -239,7 +213,8 @@ static int lex_string(struct jtok *t, struct jt_token *tok, size_t *next, struct
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 				used = 12;
 			}
-			put_utf8(s, (unsigned)cp);
+			char u[4];
+			buf_add(s, u, utf8_put((uint32_t)cp, u));
 			i += used;
 			continue;
 		}

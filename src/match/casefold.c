@@ -8,6 +8,7 @@
  * them compare as themselves.
  */
 #include "match/match_int.h"
+#include "core/enc.h"
 
 #include <string.h>
 
@@ -93,7 +94,7 @@ size_t mt_fold_str(const char *p, size_t n, char *out)
 			i++;
 			continue;
 		}
-		o += mt_utf8_put(mt_fold(mt_utf8_next(p, n, &i)), out + o);
+		o += utf8_put(mt_fold(mt_utf8_next(p, n, &i)), out + o);
 	}
 	return o;
 }
@@ -115,7 +116,7 @@ static int fold_cmp(const char *a, size_t an, size_t from, const struct mt_str *
 			continue;
 		}
 		char u[4];
-		size_t k = mt_utf8_put(mt_fold(mt_utf8_next(a, an, &i)), u);
+		size_t k = utf8_put(mt_fold(mt_utf8_next(a, an, &i)), u);
 		if (j + k > f->n || !mt_eq(f->p + j, u, k)) {
 			*used = j;
 			return 0;

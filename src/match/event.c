@@ -11,6 +11,7 @@
  * gets a chain node: the array-membership event-ruler keeps per field.
  */
 #include "match/match_int.h"
+#include "core/enc.h"
 #include "core/mem.h"
 
 #include <string.h>
@@ -183,7 +184,7 @@ static int str_escaped(struct scan *c, const char **out, uint32_t *outn, int kee
 		i++;
 		if (mt_json_escape(c->j, c->n, &i, &cp))
 			return -1;
-		on += mt_utf8_put(cp, o + on);
+		on += utf8_put(cp, o + on);
 	}
 	return -1;
 }

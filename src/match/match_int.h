@@ -318,7 +318,6 @@ int mt_ip_parse(const char *p, size_t n, uint8_t out[16], uint8_t *len, int *ok)
 /* Next code point of a UTF-8 string (invalid bytes come back one by one). */
 uint32_t mt_utf8_next(const char *p, size_t n, size_t *i);
 /* Writes cp as UTF-8 into u (4 bytes room); returns the length. */
-size_t mt_utf8_put(uint32_t cp, char *u);
 #define MT_ESC_EOF (-1)     /* input ended inside the escape */
 #define MT_ESC_BADHEX (-2)  /* *i is at a character that is not a hex digit */
 #define MT_ESC_UNKNOWN (-3) /* *cp is the unknown escape character */

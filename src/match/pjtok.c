@@ -7,6 +7,7 @@
  */
 #include "match/pjtok.h"
 #include "match/match_int.h"
+#include "core/enc.h"
 #include "core/mem.h"
 
 #include <stdarg.h>
@@ -154,7 +155,7 @@ static void char_desc(uint32_t cp, char *out, size_t cap)
 		return;
 	}
 	char u[5] = {0};
-	mt_utf8_put(cp, u);
+	utf8_put(cp, u);
 	if (cp > 255)
 		snprintf(out, cap, "'%s' (code %u / 0x%x)", u, cp, cp);
 	else
@@ -315,7 +316,7 @@ static int read_string(struct pjtok *t, char **out, size_t *len, size_t *cap, co
 		}
 		if (out) {
 			char u[4];
-			buf_put(out, len, cap, u, mt_utf8_put(cp, u));
+			buf_put(out, len, cap, u, utf8_put(cp, u));
 		}
 	}
 }

@@ -8,6 +8,7 @@
  * an unpaired one.
  */
 #include "match/match_int.h"
+#include "core/enc.h"
 
 uint32_t mt_utf8_next(const char *p, size_t n, size_t *i)
 {
@@ -30,41 +31,6 @@ uint32_t mt_utf8_next(const char *p, size_t n, size_t *i)
 	return cp;
 }
 
-size_t mt_utf8_put(uint32_t cp, char *u)
-{
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	u[0] = (char)(0xF0 | (cp >> 18));
-	u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	u[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at p[*i]. */
 static int hex4(const char *p, size_t n, size_t *i, uint32_t *out)
 {
@@ -72,7 +38,7 @@ static int hex4(const char *p, size_t n, size_t *i, uint32_t *out)
 	for (int k = 0; k < 4; k++) {
 		if (*i >= n)
 			return MT_ESC_EOF;
-		int h = hexval(p[*i]);
+		int h = hex_digit((unsigned char)p[*i]);
 		if (h < 0)
 			return MT_ESC_BADHEX;
 		(*i)++;

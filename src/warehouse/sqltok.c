@@ -3,6 +3,7 @@
  * ahead, so the work is linear in the text whatever it holds. */
 #include "warehouse/sqltok.h"
 #include "core/buf.h"
+#include "core/enc.h"
 #include "core/mem.h"
 
 #include <stdio.h>
@@ -71,31 +72,6 @@ static int skip_space(struct lex *l)
 	return 0;
 }
 
-static int hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static void put_utf8(struct buf *b, unsigned cp)
-{
-	if (cp < 0x80) {
-		buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		buf_addc(b, (char)(0xc0 | cp >> 6));
-		buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_addc(b, (char)(0xe0 | cp >> 12));
-		buf_addc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
-		buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
 /* 'string' starting at l->i; decodes into b. -1 when unterminated or it
  * holds a NUL byte (which no backend could store). */
 static int lex_string(struct lex *l, struct buf *b)
@@ -138,8 +114,8 @@ static int lex_string(struct lex *l, struct buf *b)
 			buf_addc(b, '\f');
 			break;
 		case 'x': {
-			int h1 = l->i < l->n ? hexv((unsigned char)l->s[l->i]) : -1;
-			int h2 = l->i + 1 < l->n ? hexv((unsigned char)l->s[l->i + 1]) : -1;
+			int h1 = l->i < l->n ? hex_digit((unsigned char)l->s[l->i]) : -1;
+			int h2 = l->i + 1 < l->n ? hex_digit((unsigned char)l->s[l->i + 1]) : -1;
 			if (h1 < 0 || h2 < 0) {
 				buf_addc(b, 'x');
 				break;
@@ -154,7 +130,7 @@ static int lex_string(struct lex *l, struct buf *b)
 			unsigned cp = 0;
 			int k = 0;
 			for (; k < 4 && l->i + (size_t)k < l->n; k++) {
-				int h = hexv((unsigned char)l->s[l->i + (size_t)k]);
+				int h = hex_digit((unsigned char)l->s[l->i + (size_t)k]);
 				if (h < 0)
 					break;
 				cp = cp << 4 | (unsigned)h;
@@ -163,7 +139,8 @@ static int lex_string(struct lex *l, struct buf *b)
 				buf_addc(b, 'u');
 				break;
 			}
-			put_utf8(b, cp);
+			char u[4];
+			buf_add(b, u, utf8_put(cp, u));
 			advance(l, 4);
 			break;
 		}

@@ -74,6 +74,29 @@ TEST(utf8)
 	CHECK(!utf8_valid("\xe6\x97", 2));     /* truncated */
 }
 
+TEST(utf8_put_and_hex_digit)
+{
+	static const struct { uint32_t cp; const char *utf8; } v[] = {
+		{0x41, "A"}, {0x7F, "\x7f"}, {0x80, "\xc2\x80"}, {0xE9, "\xc3\xa9"}, {0x7FF, "\xdf\xbf"},
+		{0x800, "\xe0\xa0\x80"}, {0x65E5, "\xe6\x97\xa5"}, {0xFFFF, "\xef\xbf\xbf"},
+		{0x10000, "\xf0\x90\x80\x80"}, {0x1F600, "\xf0\x9f\x98\x80"}, {0x10FFFF, "\xf4\x8f\xbf\xbf"},
+	};
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		char u[5] = {0};
+		size_t n = utf8_put(v[i].cp, u);
+		CHECK_INT((int)n, (int)strlen(v[i].utf8));
+		CHECK_STR(u, v[i].utf8);
+		CHECK(utf8_valid(u, n));
+	}
+	CHECK_INT(hex_digit('0'), 0);
+	CHECK_INT(hex_digit('9'), 9);
+	CHECK_INT(hex_digit('a'), 10);
+	CHECK_INT(hex_digit('F'), 15);
+	CHECK_INT(hex_digit('g'), -1);
+	CHECK_INT(hex_digit('/'), -1);
+	CHECK_INT(hex_digit(0), -1);
+}
+
 TEST(digests)
 {
 	char hex[65];

@@ -13,6 +13,7 @@
  *    ' and \ are backslash-escaped.
  */
 #include "pq_render.h"
+#include "core/enc.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -371,25 +372,7 @@ static bool lit(struct jp *j, const char *s)
 static void put_utf8(struct sbuf *b, unsigned cp)
 {
 	char t[4];
-	if (cp < 0x80) {
-		t[0] = (char)cp;
-		sb_add(b, t, 1);
-	} else if (cp < 0x800) {
-		t[0] = (char)(0xc0 | cp >> 6);
-		t[1] = (char)(0x80 | (cp & 0x3f));
-		sb_add(b, t, 2);
-	} else if (cp < 0x10000) {
-		t[0] = (char)(0xe0 | cp >> 12);
-		t[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		t[2] = (char)(0x80 | (cp & 0x3f));
-		sb_add(b, t, 3);
-	} else {
-		t[0] = (char)(0xf0 | cp >> 18);
-		t[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		t[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		t[3] = (char)(0x80 | (cp & 0x3f));
-		sb_add(b, t, 4);
-	}
+	sb_add(b, t, utf8_put(cp, t));
 }
 
 /* A JSON string's content into b (\u00XX below 0x100 as that raw byte:
