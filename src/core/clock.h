@@ -8,6 +8,17 @@
 
 int64_t clock_mono_us(void);  /* monotonic, for durations and timers */
 int64_t clock_wall_ms(void);  /* Unix epoch milliseconds */
+/* a / b rounded towards minus infinity (splitting times before 1970). */
+static inline int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* The proleptic Gregorian calendar (Howard Hinnant's algorithms): days since
+ * 1970-01-01 from a date, and back (any int64 day count). */
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+void civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 /* Formatters write a NUL-terminated string into out and return its length.
  * iso8601: 2026-11-28T09:05:07.123Z (millis) — XML protocols.

@@ -6,6 +6,7 @@
  * once per field of large files.
  */
 #include "formats/timefmt.h"
+#include "core/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,30 +22,6 @@ static const char *const mon_abbr[12] = {"jan", "feb", "mar", "apr", "may", "jun
 static const char *const mon_full[12] = {"january", "february", "march",     "april",   "may",      "june",
 					 "july",    "august",   "september", "october", "november", "december"};
 static const char *const day_abbr[7] = {"thu", "fri", "sat", "sun", "mon", "tue", "wed"}; /* from 1970-01-01 */
-
-int64_t tf_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-void tf_civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t yy = (int64_t)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yy + (*m <= 2));
-}
 
 static int days_in_month(int y, int m)
 {
@@ -178,7 +155,7 @@ static bool finish(struct tf_parts *t, struct tf_time *out)
 	}
 	if (t->h > 23 || t->mi > 59 || t->s > 59 || t->tz_min < -18 * 60 || t->tz_min > 18 * 60)
 		return false;
-	out->sec = tf_days_from_civil(t->y, (unsigned)t->mo, (unsigned)t->d) * 86400 + t->h * 3600 + t->mi * 60 + t->s;
+	out->sec = days_from_civil(t->y, (unsigned)t->mo, (unsigned)t->d) * 86400 + t->h * 3600 + t->mi * 60 + t->s;
 	out->nsec = (int32_t)t->ns;
 	out->tz_min = t->tz_min;
 	out->has_tz = t->has_tz;
@@ -314,7 +291,7 @@ static inline bool iso_fixed(const char *p, size_t n, struct tf_time *out)
 	int y = yh * 100 + yl;
 	if (d > days_in_month(y, mo))
 		return false;
-	int64_t sec = tf_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
+	int64_t sec = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
 	if (n == 19) {
 		if ((p[10] != ' ' && p[10] != 'T') || p[13] != ':' || p[16] != ':')
 			return false;
@@ -528,11 +505,6 @@ int tf_parse(const struct tf_format *f, const char *p, size_t n, struct tf_time 
 #define TF_MIN_SEC (-62167219200LL)
 #define TF_END_SEC (253402300800LL)
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
 int tf_parse_date(const struct tf_format *f, const char *p, size_t n, int32_t *days)
 {
 	struct tf_time t;
@@ -632,8 +604,9 @@ static char *put_frac_trimmed(char *o, int64_t ns)
 static size_t format_ops(const struct tf_format *f, int64_t sec, int64_t ns, bool utc, char *out)
 {
 	int64_t days = floor_div(sec, 86400), rem = sec - days * 86400;
-	int y, m, d;
-	tf_civil_from_days(days, &y, &m, &d);
+	int64_t y;
+	int m, d;
+	civil_from_days(days, &y, &m, &d);
 	int h = (int)(rem / 3600), mi = (int)(rem / 60 % 60), s = (int)(rem % 60);
 	char *o = out, *end = out + TF_MAX_TEXT - 12;
 	for (int i = 0; i < f->nops && o < end; i++) {
@@ -711,8 +684,9 @@ size_t tf_format_date(const struct tf_format *f, int32_t days, char *out)
 {
 	if (f && !f->auto_)
 		return format_ops(f, (int64_t)days * 86400, 0, false, out);
-	int y, m, d;
-	tf_civil_from_days(days, &y, &m, &d);
+	int64_t y;
+	int m, d;
+	civil_from_days(days, &y, &m, &d);
 	char *o = put_n(out, y, 4);
 	*o++ = '-';
 	o = put_n(o, m, 2);

@@ -73,7 +73,5 @@ size_t tf_format_ts(const struct tf_format *f, int64_t v, enum ts_unit unit, boo
 size_t tf_format_time(int64_t v, enum ts_unit unit, char *out);
 
 /* Calendar helpers. */
-int64_t tf_days_from_civil(int64_t y, unsigned m, unsigned d);
-void tf_civil_from_days(int64_t days, int *y, int *m, int *d);
 
 #endif

@@ -7,6 +7,7 @@
  * t FROM ... in PostgreSQL's syntax) is never mistaken for one of ours.
  */
 #include "warehouse/dialect.h"
+#include "core/clock.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "formats/timefmt.h"
@@ -660,16 +661,17 @@ static int64_t add_months(int64_t ms, int64_t months)
 {
 	int64_t days = ms >= 0 ? ms / DAY_MS : -((-ms + DAY_MS - 1) / DAY_MS);
 	int64_t rest = ms - days * DAY_MS;
-	int y, m, d;
-	tf_civil_from_days(days, &y, &m, &d);
-	int64_t total = (int64_t)y * 12 + (m - 1) + months;
+	int64_t y;
+	int m, d;
+	civil_from_days(days, &y, &m, &d);
+	int64_t total = y * 12 + (m - 1) + months;
 	int64_t ny = total >= 0 ? total / 12 : -((-total + 11) / 12);
 	int nm = (int)(total - ny * 12) + 1;
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int maxd = mdays[nm - 1] + (nm == 2 && ((ny % 4 == 0 && ny % 100 != 0) || ny % 400 == 0));
 	if (d > maxd)
 		d = maxd;
-	return tf_days_from_civil(ny, (unsigned)nm, (unsigned)d) * DAY_MS + rest;
+	return days_from_civil(ny, (unsigned)nm, (unsigned)d) * DAY_MS + rest;
 }
 
 static int date_add(struct P *p, int64_t *ms)

@@ -186,6 +186,5 @@ size_t pq_fmt_time(char *out, int64_t v, int unit);
 size_t pq_fmt_decimal(char *out, __int128 v, int scale);
 size_t pq_fmt_double(char *out, double v);
 size_t pq_fmt_float(char *out, float v);
-void pq_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 #endif

@@ -6,6 +6,7 @@
  * wider than 128 bits keep their low 128 bits, as two's complement does).
  */
 #include "formats/parquet/internal.h"
+#include "core/clock.h"
 #include "core/mem.h"
 
 #include <math.h>
@@ -191,31 +192,11 @@ void pq_convert(const struct pq_leaf *leaf, const struct column *ph, size_t n, s
 
 /* ---------------------------------------------------------------- text */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-void pq_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
-{
-	/* Howard Hinnant's days → civil algorithm (proleptic Gregorian). */
-	int64_t z = days + 719468;
-	int64_t era = floor_div(z, 146097);
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 size_t pq_fmt_date(char *out, int32_t days)
 {
 	int64_t y;
 	int m, d;
-	pq_civil_from_days(days, &y, &m, &d);
+	civil_from_days(days, &y, &m, &d);
 	return (size_t)snprintf(out, 32, "%s%04lld-%02d-%02d", y < 0 ? "-" : "", (long long)(y < 0 ? -y : y), m, d);
 }
 
@@ -259,7 +240,7 @@ size_t pq_fmt_timestamp(char *out, int64_t v, int unit, bool utc, bool iso)
 	int64_t days = floor_div(secs, 86400), sod = secs - days * 86400;
 	int64_t y;
 	int m, d;
-	pq_civil_from_days(days, &y, &m, &d);
+	civil_from_days(days, &y, &m, &d);
 	int k = snprintf(out, 48, "%s%04lld-%02d-%02d%c%02d:%02d:%02d", y < 0 ? "-" : "", (long long)(y < 0 ? -y : y),
 			 m, d, iso ? 'T' : ' ', (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
 	size_t n = k < 0 ? 0 : k > 47 ? 47 : (size_t)k;
