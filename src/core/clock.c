@@ -15,6 +15,17 @@ int64_t clock_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void clock_deadline(clockid_t clk, int64_t us, struct timespec *ts)
+{
+	clock_gettime(clk, ts);
+	ts->tv_sec += us / 1000000;
+	ts->tv_nsec += (long)(us % 1000000) * 1000;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 int64_t clock_wall_ms(void)
 {
 	struct timespec ts;

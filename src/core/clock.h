@@ -5,9 +5,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 int64_t clock_mono_us(void);  /* monotonic, for durations and timers */
 int64_t clock_wall_ms(void);  /* Unix epoch milliseconds */
+/* *ts = now on clock clk (the one the condition variable waits on) + us
+ * microseconds: the deadline pthread_cond_timedwait wants. */
+void clock_deadline(clockid_t clk, int64_t us, struct timespec *ts);
 /* a / b rounded towards minus infinity (splitting times before 1970). */
 static inline int64_t floor_div(int64_t a, int64_t b)
 {

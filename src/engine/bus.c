@@ -124,10 +124,7 @@ static void *bus_main(void *arg)
 				wait = 1000;
 			if (wait > 0) {
 				struct timespec ts;
-				clock_gettime(CLOCK_REALTIME, &ts);
-				ts.tv_nsec += (wait % 1000) * 1000000;
-				ts.tv_sec += wait / 1000 + ts.tv_nsec / 1000000000;
-				ts.tv_nsec %= 1000000000;
+				clock_deadline(CLOCK_REALTIME, wait * 1000, &ts);
 				pthread_cond_timedwait(&B.cv, &B.mu, &ts);
 			}
 		}
@@ -173,10 +170,7 @@ void bus_drain(int timeout_ms)
 	pthread_mutex_lock(&B.mu);
 	while (!B.idle && clock_wall_ms() < deadline) {
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 10 * 1000000;
-		ts.tv_sec += ts.tv_nsec / 1000000000;
-		ts.tv_nsec %= 1000000000;
+		clock_deadline(CLOCK_REALTIME, 10000, &ts);
 		pthread_cond_timedwait(&B.drained, &B.mu, &ts);
 	}
 	pthread_mutex_unlock(&B.mu);

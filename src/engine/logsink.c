@@ -36,14 +36,6 @@ static struct {
 	pthread_t thread;
 } S = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
-static void deadline_in(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	ts->tv_sec += ms / 1000 + ts->tv_nsec / 1000000000L;
-	ts->tv_nsec %= 1000000000L;
-}
-
 static char *copy_in(char **dst, const char *s, size_t n)
 {
 	char *p = *dst;
@@ -116,7 +108,7 @@ static void write_batch(struct rec *list, size_t n)
 		bool stop = S.stop;
 		if (!stop) {
 			struct timespec ts;
-			deadline_in(&ts, delay);
+			clock_deadline(CLOCK_REALTIME, (int64_t)delay * 1000, &ts);
 			pthread_cond_timedwait(&S.cv, &S.mu, &ts);
 		}
 		if (stop)
@@ -144,7 +136,7 @@ static void *writer(void *arg)
 		/* Let a burst gather into one transaction. */
 		if (!S.stop) {
 			struct timespec ts;
-			deadline_in(&ts, LOGSINK_FLUSH_MS);
+			clock_deadline(CLOCK_REALTIME, (int64_t)LOGSINK_FLUSH_MS * 1000, &ts);
 			pthread_cond_timedwait(&S.cv, &S.mu, &ts);
 		}
 		struct rec *list = S.head;
@@ -209,7 +201,7 @@ void logsink_sync(int timeout_ms)
 	uint64_t want = S.put_seq;
 	while (S.running && S.written_seq < want && clock_mono_us() < deadline) {
 		struct timespec ts;
-		deadline_in(&ts, 10);
+		clock_deadline(CLOCK_REALTIME, 10000, &ts);
 		pthread_cond_timedwait(&S.done, &S.mu, &ts);
 	}
 	pthread_mutex_unlock(&S.mu);

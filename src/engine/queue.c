@@ -672,14 +672,7 @@ bool q_wait(const char *arn, uint64_t gen, int64_t deadline_us)
 		if (now >= deadline_us)
 			break;
 		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		int64_t left = deadline_us - now;
-		ts.tv_sec += left / 1000000;
-		ts.tv_nsec += (left % 1000000) * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		clock_deadline(CLOCK_MONOTONIC, deadline_us - now, &ts);
 		pthread_cond_timedwait(&W.cv[s], &W.mu, &ts);
 	}
 	pthread_mutex_unlock(&W.mu);

@@ -85,13 +85,7 @@ static void *timer_main(void *arg)
 		if (T.heap[0].due > now) {
 			int64_t wait = T.heap[0].due - now;
 			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += wait / 1000000;
-			ts.tv_nsec += (wait % 1000000) * 1000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			clock_deadline(CLOCK_MONOTONIC, wait, &ts);
 			pthread_cond_timedwait(&T.cv, &T.mu, &ts);
 			continue;
 		}

@@ -449,12 +449,7 @@ void server_stop(int grace_ms)
 			if (late || !atomic_load(&c->busy))
 				shutdown(c->fd, SHUT_RDWR);
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		clock_deadline(CLOCK_REALTIME, 50000, &ts);
 		pthread_cond_timedwait(&srv.cv, &srv.mu, &ts);
 	}
 	pthread_mutex_unlock(&srv.mu);

@@ -574,13 +574,7 @@ static void wait_work(struct pipe_rt *p, int64_t ms)
 	pthread_mutex_lock(&PM.mu);
 	if (!p->nudged && !p->stop) {
 		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += ms / 1000;
-		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		clock_deadline(CLOCK_MONOTONIC, ms * 1000, &ts);
 		pthread_cond_timedwait(&p->cv, &PM.mu, &ts);
 	}
 	p->nudged = false;

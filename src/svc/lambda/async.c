@@ -567,10 +567,7 @@ static void *dispatcher(void *arg)
 				wait = THROTTLE_WAIT_MS;
 			if (wait > 0) {
 				struct timespec ts;
-				clock_gettime(CLOCK_REALTIME, &ts);
-				ts.tv_nsec += (wait % 1000) * 1000000;
-				ts.tv_sec += wait / 1000 + ts.tv_nsec / 1000000000;
-				ts.tv_nsec %= 1000000000;
+				clock_deadline(CLOCK_REALTIME, wait * 1000, &ts);
 				pthread_cond_timedwait(&A.cv, &A.mu, &ts);
 			}
 		}

@@ -1339,10 +1339,7 @@ void lambda_exec_stop(void)
 	int64_t deadline = clock_mono_us() + 15 * 1000000LL;
 	while (X.nthreads > 0 && clock_mono_us() < deadline) {
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000000;
-		ts.tv_sec += ts.tv_nsec / 1000000000;
-		ts.tv_nsec %= 1000000000;
+		clock_deadline(CLOCK_REALTIME, 50000, &ts);
 		pthread_cond_timedwait(&X.threads_cv, &X.mu, &ts);
 	}
 	if (X.nthreads)
