@@ -67,6 +67,21 @@ int buf_addc(struct buf *b, char c)
 	return buf_add(b, &c, 1);
 }
 
+int buf_add_quoted(struct buf *b, const char *s, char q)
+{
+	int rc = buf_addc(b, q);
+	for (const char *p = s; !rc;) {
+		const char *e = strchr(p, q);
+		size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
+		rc = buf_add(b, p, n);
+		if (!e)
+			break;
+		rc = rc ? rc : buf_addc(b, q); /* the doubling */
+		p = e + 1;
+	}
+	return rc ? rc : buf_addc(b, q);
+}
+
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	char small[256];

@@ -26,6 +26,9 @@ void buf_reset(struct buf *b);
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_adds(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);
+/* s between two q characters, each q inside doubled (SQL literals and
+ * identifiers, CSV fields). */
+int buf_add_quoted(struct buf *b, const char *s, char q);
 int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 int buf_reserve(struct buf *b, size_t extra);

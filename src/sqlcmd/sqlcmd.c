@@ -120,13 +120,7 @@ static void csv_field(struct buf *b, const char *s, bool null)
 	if (null)
 		return;
 	if (!*s || strpbrk(s, ",\"\n\r") || s[0] == ' ' || s[strlen(s) - 1] == ' ') {
-		buf_addc(b, '"');
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				buf_addc(b, '"');
-			buf_addc(b, *p);
-		}
-		buf_addc(b, '"');
+		buf_add_quoted(b, s, '"');
 		return;
 	}
 	buf_adds(b, s);

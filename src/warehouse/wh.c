@@ -415,24 +415,12 @@ int wh_rollback_to(struct wh_conn *c, const char *name, struct wh_err *e)
 
 void wh_quote_literal(struct buf *b, const char *s)
 {
-	buf_addc(b, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'')
-			buf_addc(b, '\'');
-		buf_addc(b, *p);
-	}
-	buf_addc(b, '\'');
+	buf_add_quoted(b, s, '\'');
 }
 
 void wh_quote_ident(struct buf *b, const char *s)
 {
-	buf_addc(b, '"');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			buf_addc(b, '"');
-		buf_addc(b, *p);
-	}
-	buf_addc(b, '"');
+	buf_add_quoted(b, s, '"');
 }
 
 static void append_ident(struct buf *b, const struct wh_ident *id)

@@ -171,6 +171,21 @@ TEST(buf_reserve_keeps_terminator)
 	buf_free(&b);
 }
 
+TEST(buf_add_quoted)
+{
+	static const struct { const char *in; char q; const char *out; } v[] = {
+		{"", '\'', "''"}, {"abc", '\'', "'abc'"}, {"it's", '\'', "'it''s'"}, {"''", '\'', "''''''"},
+		{"a\"b\"", '"', "\"a\"\"b\"\"\""}, {"x,y", '"', "\"x,y\""},
+	};
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		struct buf b;
+		buf_init(&b, BUF_UNLIMITED);
+		CHECK_INT(buf_add_quoted(&b, v[i].in, v[i].q), 0);
+		CHECK_STR(buf_str(&b), v[i].out);
+		buf_free(&b);
+	}
+}
+
 TEST(buf_cap)
 {
 	struct buf b;
