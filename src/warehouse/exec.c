@@ -412,6 +412,28 @@ static bool alias_follows(const char *sql, size_t len, size_t off)
 	return alias;
 }
 
+/* The last '.' outside double quotes in [p, end), or NULL. */
+static const char *last_dot(const char *p, const char *end)
+{
+	const char *dot = NULL;
+	bool q = false;
+	for (; p < end; p++) {
+		if (*p == '"')
+			q = !q;
+		else if (*p == '.' && !q)
+			dot = p;
+	}
+	return dot;
+}
+
+/* [p, end) as an identifier: quoted when written "...". */
+static void set_ident(struct wh_ident *id, const char *p, const char *end)
+{
+	size_t l = (size_t)(end - p);
+	id->quoted = l >= 2 && p[0] == '"';
+	snprintf(id->text, sizeof id->text, "%.*s", (int)(id->quoted ? l - 2 : l), id->quoted ? p + 1 : p);
+}
+
 static int copy_history(struct wh_session *s, const struct dl_stmt *d, const char *sql, size_t len,
 			const struct wh_sink *sink, struct wh_status *st, struct wh_err *e)
 {
@@ -420,35 +442,13 @@ static int copy_history(struct wh_session *s, const struct dl_stmt *d, const cha
 	/* TABLE_NAME as an identifier: resolve it the way COPY INTO would. */
 	struct wh_tname tn;
 	memset(&tn, 0, sizeof tn);
-	const char *arg = d->history_table, *dot = NULL;
-	bool q = false;
-	for (const char *p = arg; *p; p++) {
-		if (*p == '"')
-			q = !q;
-		else if (*p == '.' && !q)
-			dot = p;
-	}
-	const char *tpart = dot ? dot + 1 : arg;
+	const char *arg = d->history_table, *end = arg + strlen(arg);
+	const char *dot = last_dot(arg, end);
 	if (dot) {
-		const char *sstart = arg, *prev = NULL;
-		q = false;
-		for (const char *p = arg; p < dot; p++) {
-			if (*p == '"')
-				q = !q;
-			else if (*p == '.' && !q)
-				prev = p;
-		}
-		if (prev)
-			sstart = prev + 1;
-		size_t sl = (size_t)(dot - sstart);
-		tn.schema.quoted = sl >= 2 && sstart[0] == '"';
-		snprintf(tn.schema.text, sizeof tn.schema.text, "%.*s", (int)(tn.schema.quoted ? sl - 2 : sl),
-			 tn.schema.quoted ? sstart + 1 : sstart);
+		const char *prev = last_dot(arg, dot);
+		set_ident(&tn.schema, prev ? prev + 1 : arg, dot);
 	}
-	size_t tl = strlen(tpart);
-	tn.table.quoted = tl >= 2 && tpart[0] == '"';
-	snprintf(tn.table.text, sizeof tn.table.text, "%.*s", (int)(tn.table.quoted ? tl - 2 : tl),
-		 tn.table.quoted ? tpart + 1 : tpart);
+	set_ident(&tn.table, dot ? dot + 1 : arg, end);
 	struct wh_table t;
 	if (s->conn->be->describe(s->conn->impl, &tn, &t, e)) {
 		wh_err_set(e, "42S02", "SQL compilation error:\nTable '%s' does not exist or not authorized.", arg);

@@ -261,6 +261,12 @@ def test_copy_history(env):
         {"FILE_NAME": "ok.csv", "STATUS": "Loaded", "ROW_COUNT": 2, "ROW_PARSED": 2, "ERROR_COUNT": 0,
          "FIRST_ERROR_MESSAGE": None, "FIRST_ERROR_LINE_NUMBER": None,
          "STAGE_LOCATION": "s3://%s/hist/" % BUCKET, "TABLE_NAME": "c_hist", "PIPE_NAME": None}]
+    # a quoted name, and a dot inside quotes that does not split schema from table
+    assert len(sql("select file_name from table(information_schema.copy_history(table_name=>'\"c_hist\"', "
+                   "start_time=>dateadd(hours, -1, current_timestamp())))")) == 2
+    sql('create table "c.hist" (id int)')
+    assert sql("select count(*) as n from table(information_schema.copy_history(table_name=>'\"c.hist\"', "
+               "start_time=>current_timestamp()))") == [{"n": 0}]
     assert sql("select count(*) as n from table(information_schema.copy_history(table_name=>'c_hist', "
                "start_time=>'2020-01-01 00:00:00'::timestamp_ltz, end_time=>'2020-01-02 00:00:00'))") == [{"n": 0}]
     assert "does not exist" in sql("select * from table(information_schema.copy_history(table_name=>'nope', "
