@@ -128,9 +128,12 @@ static int durable_wait(uint64_t mine)
  * the default hook, so it also does what that one does: a passive
  * checkpoint once the WAL holds WAL_AUTOCHECKPOINT pages. */
 #define WAL_AUTOCHECKPOINT 1000
+static uint64_t commit_epoch;
+
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	((struct dbc *)arg)->wrote = true;
+	__atomic_add_fetch(&commit_epoch, 1, __ATOMIC_SEQ_CST); /* after the commit: see db_commit_epoch */
 	if (frames >= WAL_AUTOCHECKPOINT)
 		sqlite3_wal_checkpoint(db, name);
 	return SQLITE_OK;
@@ -268,6 +271,11 @@ static int step_once(const char *sql)
 	if (st)
 		db_done(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+uint64_t db_commit_epoch(void)
+{
+	return __atomic_load_n(&commit_epoch, __ATOMIC_SEQ_CST);
 }
 
 int db_read_begin(void)

@@ -38,6 +38,13 @@ void db_done(sqlite3_stmt *st);
 int db_read_begin(void);
 void db_read_end(void);
 
+/* Counts commits that changed the database; it moves only after a commit's
+ * data is visible to readers. So a value read before a query began, and
+ * still current afterwards, proves no commit happened in between: an
+ * in-memory copy of what the query read, tagged with that value, is
+ * current as long as the value is (svc/s3/hot.c). */
+uint64_t db_commit_epoch(void);
+
 /* Write transactions: db_begin blocks until this thread may write. */
 int db_begin(void);
 int db_commit(void);

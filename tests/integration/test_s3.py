@@ -434,6 +434,78 @@ def test_concurrent_puts_never_tear(nuage, s3):
     assert final in bodies
 
 
+def test_small_object_reads_see_every_commit(s3):
+    """Small objects' GET/HEAD answers come from memory while no commit has
+    happened since they were read (svc/s3/hot.c): every kind of change must
+    show on the very next read."""
+    b = bucket_name("hot")
+    s3.create_bucket(Bucket=b)
+    for i in range(200):
+        body = b"v%d-" % i + os.urandom(64)
+        s3.put_object(Bucket=b, Key="k", Body=body)
+        assert s3.get_object(Bucket=b, Key="k")["Body"].read() == body
+        assert s3.get_object(Bucket=b, Key="k")["Body"].read() == body
+        assert s3.head_object(Bucket=b, Key="k")["ContentLength"] == len(body)
+    s3.put_object_tagging(Bucket=b, Key="k", Tagging={"TagSet": [{"Key": "t", "Value": "1"}]})
+    assert s3.get_object(Bucket=b, Key="k")["TagCount"] == 1
+    s3.copy_object(Bucket=b, Key="k", CopySource={"Bucket": b, "Key": "k"}, MetadataDirective="REPLACE",
+                   Metadata={"m": "2"}, ContentType="text/x-new")
+    got = s3.get_object(Bucket=b, Key="k")
+    assert got["Metadata"] == {"m": "2"} and got["ContentType"] == "text/x-new"
+    assert got["Body"].read() == body
+    s3.delete_object(Bucket=b, Key="k")
+    assert err(s3.get_object, Bucket=b, Key="k") == ("NoSuchKey", 404)
+    assert err(s3.head_object, Bucket=b, Key="k") == ("404", 404)
+    s3.put_object(Bucket=b, Key="k", Body=b"again")
+    assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"again"
+    s3.delete_object(Bucket=b, Key="k")
+    s3.delete_bucket(Bucket=b)
+    assert err(s3.get_object, Bucket=b, Key="k") == ("NoSuchBucket", 404)
+
+
+def test_small_object_reads_while_writing(nuage, s3):
+    """Readers racing writers on a small object: never a body that was not
+    written, and once the writers are done, every read sees the last one."""
+    b = bucket_name("hotrace")
+    s3.create_bucket(Bucket=b)
+    bodies = [bytes([65 + i]) * 1000 for i in range(8)]
+    written = set(bodies) | {b"last"}
+    s3.put_object(Bucket=b, Key="k", Body=bodies[0])
+    stop = threading.Event()
+    bad = []
+
+    def reader():
+        while not stop.is_set():
+            got = s3.get_object(Bucket=b, Key="k")["Body"].read()
+            if got not in written:
+                bad.append(got[:16])
+
+    readers = [threading.Thread(target=reader) for _ in range(3)]
+    for t in readers:
+        t.start()
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        list(ex.map(lambda body: s3.put_object(Bucket=b, Key="k", Body=body), bodies * 5))
+    s3.put_object(Bucket=b, Key="k", Body=b"last")
+    stop.set()
+    for t in readers:
+        t.join()
+    assert not bad
+    for _ in range(20):
+        assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"last"
+
+
+def test_small_object_cached_read_still_checks_the_owner(fresh_nuage, boto):
+    n = fresh_nuage(extra_args=["--credentials", "AKONE:s1:111111111111,AKTWO:s2:222222222222"]).start()
+    one = boto("s3", n.endpoint, key="AKONE", secret="s1")
+    two = boto("s3", n.endpoint, key="AKTWO", secret="s2")
+    one.create_bucket(Bucket="mine")
+    one.put_object(Bucket="mine", Key="k", Body=b"private")
+    assert one.get_object(Bucket="mine", Key="k")["Body"].read() == b"private"
+    assert err(two.get_object, Bucket="mine", Key="k") == ("AccessDenied", 403)
+    assert err(two.head_object, Bucket="mine", Key="k") == ("403", 403)
+    assert one.get_object(Bucket="mine", Key="k")["Body"].read() == b"private"
+
+
 def _store_is_clean(data_dir):
     """No leftovers: tmp/ is empty and objects/ holds exactly the referenced blobs."""
     db = sqlite3.connect(os.path.join(data_dir, "nuage.db"))

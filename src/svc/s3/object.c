@@ -174,18 +174,48 @@ static void close_fd(void *p)
 	close((int)(intptr_t)p);
 }
 
+/* What GET and HEAD read: the bucket, the object's row and, for a small
+ * object's GET, its body (whole). From the hot cache, or from the database
+ * in one read snapshot (consistent with each other, and one WAL read lock
+ * instead of three), and then cached. 1 found, 0 no such object, -1 error
+ * set (NoSuchBucket, AccessDenied, InternalError). */
+static int load(struct call *c, bool head, struct s3_bucket *b, struct s3_object *o, const char **body)
+{
+	const char *key = call_str(c, "Key");
+	*body = NULL;
+	if (s3_hot_get(c, call_str(c, "Bucket"), key, b, o, body))
+		return s3_bucket_check(c, b) ? -1 : 1;
+	uint64_t epoch = db_commit_epoch(); /* before the snapshot's first read */
+	if (db_read_begin())
+		return s3_internal(c, "read snapshot");
+	int f = s3_input_bucket(c, b) ? -1 : s3_object_load(c, b->name, key, o);
+	if (f < 0 && !c->err)
+		s3_internal(c, "object lookup");
+	if (f > 0 && !head && blob_is_inline(o->blob)) {
+		size_t n;
+		char *p = blob_load_inline(o->blob, &n);
+		if (p)
+			arena_on_free(c->arena, free, p);
+		if (!p || (int64_t)n != o->size)
+			f = s3_internal(c, "blob read");
+		else
+			s3_hot_put(epoch, b, o, *body = p, n);
+	}
+	db_read_end();
+	return f;
+}
+
 /* GET and HEAD share everything but the body. */
 static int read_object(struct call *c, bool head)
 {
 	struct s3_bucket b;
-	if (s3_input_bucket(c, &b))
+	struct s3_object o;
+	const char *inline_body;
+	int f = load(c, head, &b, &o, &inline_body);
+	if (f < 0)
 		return head && c->err == ERR_S3_NO_SUCH_BUCKET ? call_error(c, ERR_S3_NOT_FOUND_HEAD, NULL) : -1;
 	const char *key = call_str(c, "Key");
 	const char *vid = call_str(c, "VersionId");
-	struct s3_object o;
-	int f = s3_object_load(c, b.name, key, &o);
-	if (f < 0)
-		return s3_internal(c, "object lookup");
 	if (!f || (vid && strcmp(vid, "null"))) {
 		if (head)
 			return call_error(c, ERR_S3_NOT_FOUND_HEAD, NULL);
@@ -272,15 +302,8 @@ static int read_object(struct call *c, bool head)
 	}
 	if (head)
 		return 0;
-	if (blob_is_inline(o.blob)) { /* small: straight from the database */
-		size_t n;
-		char *p = blob_load_inline(o.blob, &n);
-		if (!p || (int64_t)n < off + len) {
-			free(p);
-			return s3_internal(c, "blob read");
-		}
-		arena_on_free(c->arena, free, p);
-		c->out_body = (struct outstream){.fd = -1, .mem = p + off, .memlen = (size_t)len, .present = true};
+	if (inline_body) { /* small: the bytes load() read */
+		c->out_body = (struct outstream){.fd = -1, .mem = inline_body + off, .memlen = (size_t)len, .present = true};
 		return 0;
 	}
 	int fd = blob_open(o.blob);
@@ -291,25 +314,14 @@ static int read_object(struct call *c, bool head)
 	return 0;
 }
 
-/* The bucket, the object's row and an inline body are read in one snapshot:
- * consistent with each other, and one WAL read lock instead of three. */
-static int get_or_head(struct call *c, bool head)
-{
-	if (db_read_begin())
-		return s3_internal(c, "read snapshot");
-	int rc = read_object(c, head);
-	db_read_end();
-	return rc;
-}
-
 int s3_get_object(struct call *c)
 {
-	return get_or_head(c, false);
+	return read_object(c, false);
 }
 
 int s3_head_object(struct call *c)
 {
-	return get_or_head(c, true);
+	return read_object(c, true);
 }
 
 /* Deletes one key inside the caller's transaction. */

@@ -92,9 +92,12 @@ int s3_bucket_get(struct call *c, const char *name, struct s3_bucket *b)
 		return s3_no_such_bucket(c, name);
 	if (rc != SQLITE_ROW)
 		return s3_internal(c, "bucket lookup");
-	if (strcmp(b->account, c->who.account))
-		return call_error(c, ERR_ACCESS_DENIED, NULL);
-	return 0;
+	return s3_bucket_check(c, b);
+}
+
+int s3_bucket_check(struct call *c, const struct s3_bucket *b)
+{
+	return strcmp(b->account, c->who.account) ? call_error(c, ERR_ACCESS_DENIED, NULL) : 0;
 }
 
 int s3_input_bucket(struct call *c, struct s3_bucket *b)
@@ -555,5 +558,6 @@ const struct svc svc_s3 = {
 	.nops = sizeof ops / sizeof *ops,
 	.migrations = &s3_mset,
 	.start = s3_start,
+	.stop = s3_hot_free,
 	.cors_rules = s3_cors_rules,
 };

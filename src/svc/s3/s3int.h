@@ -51,6 +51,8 @@ void s3_reader_register(void);
 /* ---- s3.c: shared helpers ---- */
 /* Loads a bucket the caller may use. -1 with NoSuchBucket / AccessDenied set. */
 int s3_bucket_get(struct call *c, const char *name, struct s3_bucket *b);
+/* AccessDenied unless the caller's account owns b. */
+int s3_bucket_check(struct call *c, const struct s3_bucket *b);
 /* The bucket named in the input (member "Bucket"). */
 int s3_input_bucket(struct call *c, struct s3_bucket *b);
 /* 1 found, 0 absent, -1 error. o's json fields are owned by the call's arena cleanups. */
@@ -100,6 +102,16 @@ json_t *s3_cors_rules(const char *bucket);
 void s3_notify_txn(struct call *c, const char *event, const struct s3_object *o);
 /* bucket.c: shared with object ACL calls */
 int s3_check_acl_request(struct call *c);
+
+/* ---- hot.c: small objects recently read (GET and HEAD) ---- */
+/* 1 and b, o and the whole body (arena) if (bucket, key) is cached and no
+ * commit happened since it was read; else 0. The caller checks access. */
+int s3_hot_get(struct call *c, const char *bucket, const char *key, struct s3_bucket *b, struct s3_object *o,
+	       const char **body);
+/* Caches what a read that began at commit epoch `epoch` found (objects with
+ * an inline body only). */
+void s3_hot_put(uint64_t epoch, const struct s3_bucket *b, const struct s3_object *o, const char *body, size_t blen);
+void s3_hot_free(void);
 
 /* ---- names.c ---- */
 /* NULL when valid, else the reason. */

@@ -1,0 +1,154 @@
+/* hot.c — small objects recently read, kept in memory for GET and HEAD.
+ *
+ * A GET of a small object otherwise costs a read snapshot and three queries
+ * (bucket, row, inline body): more than everything else the request does.
+ * The cache holds what those queries returned, tagged with the database's
+ * commit epoch read before they ran (store/db.h), and an entry is used only
+ * while that epoch is still current. So a hit returns exactly what the
+ * queries would return now: any commit anywhere (a PUT, a DELETE, a bucket
+ * change, a tag) retires every entry at once. That is coarse, and it is why
+ * nothing here needs to know which operations change what.
+ *
+ * Only objects whose body lives in the database (store/blob.h: up to
+ * BLOB_INLINE_MAX) are kept: a bigger one's GET is bound by streaming its
+ * file, not by the lookups.
+ *
+ * Invariants:
+ *  1. An entry never changes after it is published; a slot's lock covers
+ *     replacing it and reading it, and readers copy what they return.
+ *  2. The JSON values in an entry are private deep copies, never handed out.
+ */
+#include "svc/s3/s3int.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "store/db.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HOT_SLOTS 128 /* at most HOT_SLOTS * BLOB_INLINE_MAX bytes of bodies */
+
+struct hot_entry {
+	uint64_t epoch;
+	struct s3_bucket b;
+	char *key;
+	int64_t size, mtime;
+	char etag[80];
+	char blob[BLOB_ID_LEN + 1];
+	char *storage_class;
+	json_t *attrs, *tags;
+	size_t blen;
+	char *body;
+};
+
+static struct {
+	pthread_mutex_t mu[HOT_SLOTS];
+	struct hot_entry *e[HOT_SLOTS];
+	pthread_once_t once;
+} hot = {.once = PTHREAD_ONCE_INIT};
+
+static void hot_init(void)
+{
+	for (int i = 0; i < HOT_SLOTS; i++)
+		pthread_mutex_init(&hot.mu[i], NULL);
+}
+
+static unsigned slot_of(const char *bucket, const char *key)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a over bucket, NUL, key */
+	for (const char *p = bucket; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h *= 1099511628211ull;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return (unsigned)(h % HOT_SLOTS);
+}
+
+static void entry_free(struct hot_entry *e)
+{
+	if (!e)
+		return;
+	json_decref(e->attrs);
+	json_decref(e->tags);
+	free(e->key);
+	free(e->storage_class);
+	free(e->body);
+	free(e);
+}
+
+static void json_free_cb(void *p)
+{
+	json_decref(p);
+}
+
+int s3_hot_get(struct call *c, const char *bucket, const char *key, struct s3_bucket *b, struct s3_object *o,
+	       const char **body)
+{
+	pthread_once(&hot.once, hot_init);
+	unsigned i = slot_of(bucket, key);
+	uint64_t now = db_commit_epoch();
+	pthread_mutex_lock(&hot.mu[i]);
+	struct hot_entry *e = hot.e[i];
+	if (!e || e->epoch != now || strcmp(e->b.name, bucket) || strcmp(e->key, key)) {
+		pthread_mutex_unlock(&hot.mu[i]);
+		return 0;
+	}
+	*b = e->b;
+	memset(o, 0, sizeof *o);
+	o->bucket = b->name;
+	o->key = key;
+	o->size = e->size;
+	o->mtime = e->mtime;
+	memcpy(o->etag, e->etag, sizeof o->etag);
+	memcpy(o->blob, e->blob, sizeof o->blob);
+	o->storage_class = e->storage_class ? arena_strdup(c->arena, e->storage_class) : NULL;
+	o->attrs = json_deep_copy(e->attrs);
+	o->tags = json_deep_copy(e->tags);
+	char *p = arena_alloc(c->arena, e->blen + 1);
+	memcpy(p, e->body, e->blen);
+	pthread_mutex_unlock(&hot.mu[i]);
+	arena_on_free(c->arena, json_free_cb, o->attrs);
+	arena_on_free(c->arena, json_free_cb, o->tags);
+	*body = p;
+	return 1;
+}
+
+void s3_hot_put(uint64_t epoch, const struct s3_bucket *b, const struct s3_object *o, const char *body, size_t blen)
+{
+	if (!blob_is_inline(o->blob) || (int64_t)blen != o->size)
+		return;
+	pthread_once(&hot.once, hot_init);
+	struct hot_entry *e = xcalloc(1, sizeof *e);
+	e->epoch = epoch;
+	e->b = *b;
+	e->key = xstrdup(o->key);
+	e->size = o->size;
+	e->mtime = o->mtime;
+	memcpy(e->etag, o->etag, sizeof e->etag);
+	memcpy(e->blob, o->blob, sizeof e->blob);
+	e->storage_class = o->storage_class ? xstrdup(o->storage_class) : NULL;
+	e->attrs = json_deep_copy(o->attrs);
+	e->tags = json_deep_copy(o->tags);
+	e->blen = blen;
+	e->body = xmalloc(blen + 1);
+	memcpy(e->body, body, blen);
+	unsigned i = slot_of(b->name, o->key);
+	pthread_mutex_lock(&hot.mu[i]);
+	struct hot_entry *old = hot.e[i];
+	hot.e[i] = e;
+	pthread_mutex_unlock(&hot.mu[i]);
+	entry_free(old);
+}
+
+void s3_hot_free(void)
+{
+	pthread_once(&hot.once, hot_init);
+	for (int i = 0; i < HOT_SLOTS; i++) {
+		pthread_mutex_lock(&hot.mu[i]);
+		struct hot_entry *e = hot.e[i];
+		hot.e[i] = NULL;
+		pthread_mutex_unlock(&hot.mu[i]);
+		entry_free(e);
+	}
+}
