@@ -34,6 +34,9 @@ static void add_cred_owner(struct config *cfg, const char *ak, const char *sk, c
 		c->canonical_id = xstrdup(hex);
 	}
 	c->display_name = xstrdup(name && *name ? name : c->account);
+	size_t al = strlen(c->account) + sizeof "arn:aws:iam:::root";
+	c->arn = xmalloc(al);
+	snprintf(c->arn, al, "arn:aws:iam::%s:root", c->account);
 }
 
 static void add_cred(struct config *cfg, const char *ak, const char *sk, const char *account)
@@ -49,6 +52,7 @@ static void clear_creds(struct config *cfg)
 		free(cfg->creds[i].account);
 		free(cfg->creds[i].canonical_id);
 		free(cfg->creds[i].display_name);
+		free(cfg->creds[i].arn);
 	}
 	free(cfg->creds);
 	cfg->creds = NULL;

@@ -15,6 +15,7 @@ struct credential {
 	char *account;
 	char *canonical_id; /* S3 owner ID (64 hex by default, derived from the account) */
 	char *display_name; /* S3 owner DisplayName (the account by default) */
+	char *arn;          /* the account root's ARN: what STS GetCallerIdentity names */
 };
 
 /* A named warehouse (src/warehouse): `--warehouse NAME=URL`, repeatable. */

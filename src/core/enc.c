@@ -149,31 +149,62 @@ int uri_encode(struct buf *b, const char *s, size_t n, unsigned flags)
 	return buf_add(b, s + run, n - run);
 }
 
+bool uri_is_encoded(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (unreserved[c])
+			continue;
+		if (c != '%' || i + 2 >= n)
+			return false;
+		int hi = hex_digit((unsigned char)s[i + 1]), lo = hex_digit((unsigned char)s[i + 2]);
+		if (hi < 0 || lo < 0 || s[i + 1] != HEXU[hi] || s[i + 2] != HEXU[lo] || unreserved[hi << 4 | lo])
+			return false;
+		i += 2;
+	}
+	return true;
+}
+
+long uri_decode_to(char *dst, const char *s, size_t n, bool plus_space)
+{
+	size_t o = 0, i = 0;
+	while (i < n) {
+		/* The run up to the next byte that decodes moves in one piece. */
+		const char *pc = memchr(s + i, '%', n - i);
+		size_t stop = pc ? (size_t)(pc - s) : n;
+		const char *pp = plus_space ? memchr(s + i, '+', stop - i) : NULL;
+		if (pp)
+			stop = (size_t)(pp - s);
+		memmove(dst + o, s + i, stop - i);
+		o += stop - i;
+		i = stop;
+		if (i == n)
+			break;
+		if (s[i] == '+') {
+			dst[o++] = ' ';
+			i++;
+			continue;
+		}
+		if (i + 2 >= n)
+			return -1;
+		int hi = hex_digit((unsigned char)s[i + 1]), lo = hex_digit((unsigned char)s[i + 2]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		dst[o++] = (char)(hi << 4 | lo);
+		i += 3;
+	}
+	return (long)o;
+}
+
 long uri_decode(char *s, size_t n, bool plus_space)
 {
 	/* Nothing to do for the common case: no escapes, no '+'. */
 	if (!memchr(s, '%', n) && !(plus_space && memchr(s, '+', n)))
 		return (long)n;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '%') {
-			if (i + 2 >= n)
-				return -1;
-			int hi = hex_digit((unsigned char)s[i + 1]), lo = hex_digit((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			s[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (c == '+' && plus_space) {
-			s[o++] = ' ';
-		} else {
-			s[o++] = c;
-		}
-	}
-	if (o < n)
+	long o = uri_decode_to(s, s, n, plus_space);
+	if (o >= 0 && (size_t)o < n)
 		s[o] = 0;
-	return (long)o;
+	return o;
 }
 
 bool utf8_valid(const char *str, size_t n)

@@ -33,9 +33,15 @@ long base64_decode(const char *s, size_t slen, unsigned char *out);
 #define URI_KEEP_SLASH 1u
 #define URI_FORM 2u
 int uri_encode(struct buf *b, const char *s, size_t n, unsigned flags);
+/* True when s is already what uri_encode(.., 0) makes of its decoding:
+ * unreserved bytes as they are, every other byte as %XX in upper case. */
+bool uri_is_encoded(const char *s, size_t n);
 /* Decodes %XX escapes (and '+' as space when plus_space) in place; returns
  * the new length, or -1 on a malformed escape. Output may contain NUL. */
 long uri_decode(char *s, size_t n, bool plus_space);
+/* The same from s[0..n) into dst (which may be s: the output is never
+ * longer); no NUL is added. */
+long uri_decode_to(char *dst, const char *s, size_t n, bool plus_space);
 /* True when the n bytes are valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t n);
 /* Writes code point cp (at most U+10FFFF) as UTF-8 into u; returns 1-4. */

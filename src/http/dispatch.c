@@ -73,7 +73,7 @@ static void set_identity(struct call *c, const struct credential *cred)
 	c->who.access_key = cred->access_key;
 	c->who.account = cred->account;
 	c->who.user_id = cred->account;
-	c->who.arn = arena_printf(c->arena, "arn:aws:iam::%s:root", cred->account);
+	c->who.arn = cred->arn;
 }
 
 /* S3's legacy signature: the resource is the path naming /bucket/key. */

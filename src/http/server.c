@@ -22,6 +22,7 @@
 #include "store/blob.h"
 #include "config.h"
 #include "core/clock.h"
+#include "core/str.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/conn.h"
@@ -150,6 +151,12 @@ int64_t conn_discard(struct conn *c, int64_t n)
 	return done;
 }
 
+static char *mem_put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
 int conn_send(struct conn *c, struct http_response *r)
 {
 	char date[32];
@@ -158,20 +165,33 @@ int conn_send(struct conn *c, struct http_response *r)
 	int64_t cl = r->content_length >= 0 ? r->content_length : body_len;
 	if (r->close || c->close_after || conn_stopping())
 		c->close_after = true;
-	char head[512];
-	int hl = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: nuage\r\n", r->status,
-			  http_status_text(r->status), date);
-	char tail[128];
-	int tl = 0;
-	if (r->status != 204 && r->status != 304 && !(r->status >= 100 && r->status < 200))
-		tl = snprintf(tail, sizeof tail, "Content-Length: %lld\r\n", (long long)cl);
-	tl += snprintf(tail + tl, sizeof tail - (size_t)tl, "%s\r\n",
-		       c->close_after ? "Connection: close\r\n" : "");
+	/* Assembled by hand: snprintf cost more than the rest of this function. */
+	char head[512], *h = head;
+	const char *reason = http_status_text(r->status);
+	size_t rl = strlen(reason) < 200 ? strlen(reason) : 200;
+	h = mem_put(h, "HTTP/1.1 ", 9);
+	h += str_u64(h, (uint64_t)(r->status > 0 && r->status < 1000 ? r->status : 500));
+	*h++ = ' ';
+	h = mem_put(h, reason, rl);
+	h = mem_put(h, "\r\nDate: ", 8);
+	h = mem_put(h, date, strlen(date));
+	h = mem_put(h, "\r\nServer: nuage\r\n", 17);
+	size_t hl = (size_t)(h - head);
+	char tail[128], *t = tail;
+	if (r->status != 204 && r->status != 304 && !(r->status >= 100 && r->status < 200)) {
+		t = mem_put(t, "Content-Length: ", 16);
+		t += str_u64(t, (uint64_t)(cl > 0 ? cl : 0));
+		t = mem_put(t, "\r\n", 2);
+	}
+	if (c->close_after)
+		t = mem_put(t, "Connection: close\r\n", 19);
+	t = mem_put(t, "\r\n", 2);
+	size_t tl = (size_t)(t - tail);
 	bool send_body = !r->no_body && r->status != 204 && r->status != 304;
 	struct iovec iov[4] = {
-		{head, (size_t)hl},
+		{head, hl},
 		{r->headers.data ? r->headers.data : (char *)"", r->headers.len},
-		{tail, (size_t)tl},
+		{tail, tl},
 		{r->body.data, send_body && r->fd < 0 ? r->body.len : 0},
 	};
 	int iovcnt = 4, idx = 0;

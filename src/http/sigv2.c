@@ -65,9 +65,21 @@ static int qget(const char *q, const char *name, char *out, size_t outlen)
 	return 0;
 }
 
+/* Whether name=... is one of q's parameters (a quick test before qget's walks). */
+static bool has_param(const char *q, const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *p = q; (p = strstr(p, name)); p += nl)
+		if ((p == q || p[-1] == '&') && p[nl] == '=')
+			return true;
+	return false;
+}
+
 int sigv2_parse_query(const char *query, struct sigv2_auth *a)
 {
 	memset(a, 0, sizeof *a);
+	if (!has_param(query, "AWSAccessKeyId") && !has_param(query, "Signature"))
+		return 0;
 	char exp[32];
 	int k = qget(query, "AWSAccessKeyId", a->access_key, sizeof a->access_key);
 	int s = qget(query, "Signature", a->signature, sizeof a->signature);

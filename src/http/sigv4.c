@@ -286,6 +286,18 @@ static int qpair_cmp(const void *x, const void *y, void *base)
 	return a->vlen < b->vlen ? -1 : a->vlen > b->vlen;
 }
 
+/* A query key or value as SigV4 canonicalizes it: encode(decode(raw)),
+ * which is the raw text itself when a client already sent it that way (the
+ * usual case). tmp holds at least n bytes. */
+static int canonical_part(struct buf *out, char *tmp, const char *raw, size_t n)
+{
+	if (uri_is_encoded(raw, n))
+		return buf_add(out, raw, n);
+	memcpy(tmp, raw, n);
+	long dl = uri_decode(tmp, n, false);
+	return dl < 0 ? -1 : uri_encode(out, tmp, (size_t)dl, 0);
+}
+
 static int canonical_query(struct buf *out, const char *query, bool presigned, bool skip_token)
 {
 	struct qpair small[32], *pairs = small;
@@ -323,20 +335,12 @@ static int canonical_query(struct buf *out, const char *query, bool presigned, b
 					tmp = xrealloc(tmp, tmpcap);
 				}
 				struct qpair *q = &pairs[np++];
-				memcpy(tmp, p, (size_t)(ke - p));
-				long kl = uri_decode(tmp, (size_t)(ke - p), false);
-				if (kl < 0)
-					goto out;
 				q->k = (uint32_t)scratch.len;
-				if (uri_encode(&scratch, tmp, (size_t)kl, 0))
+				if (canonical_part(&scratch, tmp, p, (size_t)(ke - p)))
 					goto out;
 				q->klen = (uint32_t)(scratch.len - q->k);
-				memcpy(tmp, vs, (size_t)(end - vs));
-				long vl = uri_decode(tmp, (size_t)(end - vs), false);
-				if (vl < 0)
-					goto out;
 				q->v = (uint32_t)scratch.len;
-				if (uri_encode(&scratch, tmp, (size_t)vl, 0))
+				if (canonical_part(&scratch, tmp, vs, (size_t)(end - vs)))
 					goto out;
 				q->vlen = (uint32_t)(scratch.len - q->v);
 			}

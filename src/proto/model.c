@@ -26,7 +26,7 @@ const struct model_member *model_find_member(const struct model_shape *s, const 
 {
 	for (unsigned i = 0; i < s->nmembers; i++) {
 		const char *n = s->members[i].name;
-		if (!strncmp(n, name, len) && !n[len])
+		if (n[0] == name[0] && !strncmp(n, name, len) && !n[len])
 			return &s->members[i];
 	}
 	return NULL;

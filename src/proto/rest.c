@@ -28,28 +28,37 @@
 
 int rest_parse_query(struct arena *a, const char *q, struct qparam **out)
 {
-	int n = 0;
-	for (const char *p = q; *p; p++)
-		if (*p == '&')
-			n++;
-	n++;
+	size_t qlen = strlen(q);
+	const char *end = q + qlen;
+	int n = 1;
+	for (const char *p = q; (p = memchr(p, '&', (size_t)(end - p))); p++)
+		n++;
 	if (n > MAX_QPARAMS)
 		return -1;
 	struct qparam *ps = arena_alloc(a, sizeof *ps * (size_t)n);
+	/* One block for every decoded key and value with its NUL: decoding
+	 * never lengthens, and each of the n parameters adds at most two NULs
+	 * where its raw form had at most one separator. */
+	char *d = arena_alloc(a, qlen + 2 * (size_t)n);
 	int k = 0;
-	const char *p = q;
-	while (*p) {
-		const char *amp = strchr(p, '&');
-		const char *end = amp ? amp : p + strlen(p);
-		if (end > p) {
-			const char *eq = memchr(p, '=', (size_t)(end - p));
-			const char *ke = eq ? eq : end;
-			char *key = arena_strndup(a, p, (size_t)(ke - p));
-			long kl = uri_decode(key, (size_t)(ke - p), true);
-			char *val = eq ? arena_strndup(a, eq + 1, (size_t)(end - eq - 1)) : arena_strdup(a, "");
-			long vl = uri_decode(val, eq ? (size_t)(end - eq - 1) : 0, true);
-			if (kl < 0 || vl < 0)
+	for (const char *p = q; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *pe = amp ? amp : end;
+		if (pe > p) {
+			const char *eq = memchr(p, '=', (size_t)(pe - p));
+			const char *ke = eq ? eq : pe;
+			const char *vs = eq ? eq + 1 : pe;
+			char *key = d;
+			long kl = uri_decode_to(key, p, (size_t)(ke - p), true);
+			if (kl < 0)
 				return -1;
+			key[kl] = 0;
+			char *val = key + kl + 1;
+			long vl = uri_decode_to(val, vs, (size_t)(pe - vs), true);
+			if (vl < 0)
+				return -1;
+			val[vl] = 0;
+			d = val + vl + 1;
 			ps[k++] = (struct qparam){key, val, (size_t)kl, (size_t)vl};
 		}
 		if (!amp)
@@ -153,6 +162,7 @@ struct seg {
 
 struct rentry {
 	const struct model_op *op;
+	uint64_t method; /* method_key(op->method) */
 	struct seg segs[MAX_SEGS];
 	int nsegs, nlits;
 	struct {
@@ -179,10 +189,22 @@ static pthread_mutex_t rt_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct rtable rtables[32];
 static int nrtables;
 
+/* A method name as one integer (its bytes), so routing compares methods in
+ * one instruction; 0 for a name longer than 8 bytes, which no model has. */
+static uint64_t method_key(const char *m)
+{
+	size_t n = strlen(m);
+	uint64_t k = 0;
+	if (n <= sizeof k)
+		memcpy(&k, m, n);
+	return k;
+}
+
 static void compile_entry(const struct model_op *op, struct rentry *e)
 {
 	memset(e, 0, sizeof *e);
 	e->op = op;
+	e->method = method_key(op->method);
 	e->usable = true;
 	const char *u = op->uri, *q = strchr(u, '?');
 	const char *pe = q ? q : u + strlen(u);
@@ -328,9 +350,10 @@ const struct model_op *rest_route(const struct model_service *m, const struct ht
 	int nq = rest_parse_query(&a, req->query, &qs);
 	const struct model_op *best = NULL;
 	long best_score = -1000000;
-	for (int i = 0; nq >= 0 && i < t->n; i++) {
+	uint64_t method = method_key(req->method);
+	for (int i = 0; nq >= 0 && method && i < t->n; i++) {
 		const struct rentry *e = &t->e[i];
-		if (!e->usable || strcmp(e->op->method, req->method) || !entry_matches_path(e, &rp))
+		if (e->method != method || !e->usable || !entry_matches_path(e, &rp))
 			continue;
 		long score = 1000L * e->nlits;
 		bool ok = true;

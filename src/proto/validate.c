@@ -93,13 +93,20 @@ static void check_struct(struct vstate *st, const struct model_shape *s, json_t 
 	if (st->depth > MAX_DEPTH)
 		return;
 	int d = st->depth++;
+	/* Once every key of obj has been met, the members left are absent: only
+	 * the required ones still need a look, and no lookup. */
+	size_t left = obj ? json_object_size(obj) : 0;
 	for (unsigned i = 0; i < s->nmembers; i++) {
 		const struct model_member *m = &s->members[i];
 		if ((m->flags & MF_STREAMING) || (m->shape->flags & SHF_STREAMING))
 			continue;
+		if (!left && !(m->flags & MF_REQUIRED))
+			continue;
 		st->seg[d] = m->name;
 		st->idx[d] = 0;
-		json_t *v = obj ? json_object_get(obj, m->name) : NULL;
+		json_t *v = left ? json_object_get(obj, m->name) : NULL;
+		if (v)
+			left--;
 		if (!v) {
 			if (m->flags & MF_REQUIRED) {
 				if (!st->first_missing)

@@ -5,6 +5,7 @@
 #include "core/crc.h"
 #include "core/clock.h"
 #include "core/arena.h"
+#include "core/str.h"
 
 TEST(hex_roundtrip)
 {
@@ -64,6 +65,63 @@ TEST(uri_encode_decode)
 	CHECK(uri_decode(bad, strlen(bad), false) == -1);
 	char bad2[] = "%zz";
 	CHECK(uri_decode(bad2, 3, false) == -1);
+}
+
+TEST(uri_decode_to_and_is_encoded)
+{
+	/* Runs between escapes move whole; '+' only with plus_space. */
+	char out[64];
+	const char *in = "key+one%3Dv%C3%BC+%2f";
+	long n = uri_decode_to(out, in, strlen(in), true);
+	CHECK_INT(n, 13);
+	CHECK(!memcmp(out, "key one=v\xc3\xbc /", 13));
+	n = uri_decode_to(out, in, strlen(in), false);
+	CHECK_INT(n, 13);
+	CHECK(!memcmp(out, "key+one=v\xc3\xbc+/", 13));
+	CHECK(uri_decode_to(out, "a%4", 3, false) == -1);
+	CHECK(uri_decode_to(out, "%G0", 3, false) == -1);
+	CHECK_INT(uri_decode_to(out, "", 0, true), 0);
+	/* In place, as uri_decode uses it. */
+	char s[] = "%41%42c";
+	CHECK_INT(uri_decode_to(s, s, 7, false), 3);
+	CHECK(!memcmp(s, "ABc", 3));
+	/* Already canonical for SigV4 iff encode(decode(x)) == x. */
+	static const struct { const char *s; bool enc; } v[] = {
+		{"AKID%2F20261128%2Fus-east-1%2Fs3%2Faws4_request", true},
+		{"abc-_.~09", true},
+		{"", true},
+		{"a%2fb", false},  /* lower-case hex */
+		{"a%41", false},   /* an escaped unreserved byte */
+		{"a b", false},
+		{"a+b", false},
+		{"a%2", false},
+		{"%C3%BC", true},
+	};
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		CHECK(uri_is_encoded(v[i].s, strlen(v[i].s)) == v[i].enc);
+		char tmp[64];
+		memcpy(tmp, v[i].s, strlen(v[i].s));
+		long dl = uri_decode(tmp, strlen(v[i].s), false);
+		if (dl < 0)
+			continue;
+		struct buf b;
+		buf_init(&b, 256);
+		CHECK(uri_encode(&b, tmp, (size_t)dl, 0) == 0);
+		CHECK((strcmp(buf_str(&b), v[i].s) == 0) == v[i].enc);
+		buf_free(&b);
+	}
+}
+
+TEST(str_u64)
+{
+	char out[24];
+	CHECK_INT(str_u64(out, 0), 1);
+	CHECK(out[0] == '0');
+	size_t n = str_u64(out, 18446744073709551615ull);
+	CHECK_INT(n, 20);
+	CHECK(!memcmp(out, "18446744073709551615", 20));
+	n = str_u64(out, 4096);
+	CHECK(n == 4 && !memcmp(out, "4096", 4));
 }
 
 TEST(utf8)
