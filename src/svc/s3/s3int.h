@@ -104,8 +104,10 @@ void s3_notify_txn(struct call *c, const char *event, const struct s3_object *o)
 int s3_check_acl_request(struct call *c);
 
 /* ---- hot.c: small objects recently read (GET and HEAD) ---- */
-/* 1 and b, o and the whole body (arena) if (bucket, key) is cached and no
- * commit happened since it was read; else 0. The caller checks access. */
+/* 1 and b, o and the whole body if (bucket, key) is cached and no commit
+ * happened since it was read; else 0. The body and o's JSON values are the
+ * cache's, shared with other threads until the call's arena is freed: read
+ * them, never modify them. The caller checks access. */
 int s3_hot_get(struct call *c, const char *bucket, const char *key, struct s3_bucket *b, struct s3_object *o,
 	       const char **body);
 /* Caches what a read that began at commit epoch `epoch` found (objects with
