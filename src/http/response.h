@@ -13,6 +13,9 @@ struct http_response {
 	int status;
 	struct buf headers; /* "Name: value\r\n" lines, without Content-Length/Connection/Date */
 	struct buf body;    /* in-memory body */
+	const char *mem;    /* non-NULL: the body is mem[0, memlen) instead, owned by
+			     * whoever outlives the send (the request's arena) */
+	size_t memlen;
 	int fd;             /* >= 0: body is fd[off, off+len) instead */
 	int64_t off, len;
 	int64_t content_length; /* -1: len of body/fd range; else this (HEAD responses) */

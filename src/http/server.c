@@ -161,7 +161,9 @@ int conn_send(struct conn *c, struct http_response *r)
 {
 	char date[32];
 	time_fmt_rfc1123(clock_wall_ms(), date);
-	int64_t body_len = r->fd >= 0 ? r->len : (int64_t)r->body.len;
+	const char *mem = r->mem ? r->mem : r->body.data;
+	size_t memlen = r->mem ? r->memlen : r->body.len;
+	int64_t body_len = r->fd >= 0 ? r->len : (int64_t)memlen;
 	int64_t cl = r->content_length >= 0 ? r->content_length : body_len;
 	if (r->close || c->close_after || conn_stopping())
 		c->close_after = true;
@@ -192,7 +194,7 @@ int conn_send(struct conn *c, struct http_response *r)
 		{head, hl},
 		{r->headers.data ? r->headers.data : (char *)"", r->headers.len},
 		{tail, tl},
-		{r->body.data, send_body && r->fd < 0 ? r->body.len : 0},
+		{(char *)mem, send_body && r->fd < 0 ? memlen : 0},
 	};
 	int iovcnt = 4, idx = 0;
 	while (idx < iovcnt) {

@@ -597,7 +597,8 @@ void rest_encode_stream(struct call *c, struct http_response *r)
 		r->fd = c->out_body.fd;
 		r->off = c->out_body.off;
 		r->len = c->out_body.len;
-	} else {
-		buf_add(&r->body, c->out_body.mem, c->out_body.memlen);
+	} else { /* the call's memory lives until the response is sent */
+		r->mem = c->out_body.mem;
+		r->memlen = c->out_body.memlen;
 	}
 }
