@@ -266,48 +266,58 @@ static void normalize_path(struct buf *out, const char *path)
 }
 
 struct qpair {
-	uint32_t k, klen, v, vlen; /* offsets into the scratch buffer */
+	const char *k, *v; /* into the raw query when it is canonical already, else into scratch */
+	uint32_t klen, vlen;
 };
 
-static int qpair_cmp(const void *x, const void *y, void *base)
+static int qpair_cmp(const void *x, const void *y)
 {
 	const struct qpair *a = x, *b = y;
-	const char *s = base;
 	size_t n = a->klen < b->klen ? a->klen : b->klen;
-	int c = memcmp(s + a->k, s + b->k, n);
+	int c = memcmp(a->k, b->k, n);
 	if (c)
 		return c;
 	if (a->klen != b->klen)
 		return a->klen < b->klen ? -1 : 1;
 	n = a->vlen < b->vlen ? a->vlen : b->vlen;
-	c = memcmp(s + a->v, s + b->v, n);
+	c = memcmp(a->v, b->v, n);
 	if (c)
 		return c;
 	return a->vlen < b->vlen ? -1 : a->vlen > b->vlen;
 }
 
-/* A query key or value as SigV4 canonicalizes it: encode(decode(raw)),
- * which is the raw text itself when a client already sent it that way (the
- * usual case). tmp holds at least n bytes. */
-static int canonical_part(struct buf *out, char *tmp, const char *raw, size_t n)
+/* A query key or value as SigV4 canonicalizes it: encode(decode(raw)). That
+ * is the raw text itself when the client sent it that way (the usual case),
+ * and then nothing is copied. Otherwise it is re-encoded into scratch, whose
+ * room was reserved up front (three bytes per raw byte at most) so that the
+ * pointers handed out stay valid; tmp holds the raw query's length. */
+static int canonical_part(struct buf *scratch, char *tmp, const char *raw, size_t n, const char **out, uint32_t *len)
 {
-	if (uri_is_encoded(raw, n))
-		return buf_add(out, raw, n);
+	if (uri_is_encoded(raw, n)) {
+		*out = raw;
+		*len = (uint32_t)n;
+		return 0;
+	}
 	memcpy(tmp, raw, n);
 	long dl = uri_decode(tmp, n, false);
-	return dl < 0 ? -1 : uri_encode(out, tmp, (size_t)dl, 0);
+	size_t at = scratch->len;
+	if (dl < 0 || uri_encode(scratch, tmp, (size_t)dl, 0))
+		return -1;
+	*out = scratch->data + at;
+	*len = (uint32_t)(scratch->len - at);
+	return 0;
 }
 
 static int canonical_query(struct buf *out, const char *query, bool presigned, bool skip_token)
 {
+	size_t qlen = strlen(query);
 	struct qpair small[32], *pairs = small;
 	size_t np = 0, cap = 32;
 	struct buf scratch;
-	buf_init(&scratch, 1 << 22);
+	buf_init(&scratch, 3 * qlen + 1);
+	char *tmp = NULL;
 	int rc = -1;
 	const char *p = query;
-	char *tmp = NULL;
-	size_t tmpcap = 0;
 	while (*p) {
 		const char *amp = strchr(p, '&');
 		const char *end = amp ? amp : p + strlen(p);
@@ -329,35 +339,33 @@ static int canonical_query(struct buf *out, const char *query, bool presigned, b
 						pairs = xrealloc(pairs, cap * sizeof *pairs);
 					}
 				}
-				size_t need = (size_t)(end - p) + 1;
-				if (need > tmpcap) {
-					tmpcap = need * 2;
-					tmp = xrealloc(tmp, tmpcap);
+				if (!tmp && (!uri_is_encoded(p, (size_t)(ke - p)) || !uri_is_encoded(vs, (size_t)(end - vs)))) {
+					tmp = xmalloc(qlen + 1);
+					if (buf_reserve(&scratch, 3 * qlen))
+						goto out;
 				}
 				struct qpair *q = &pairs[np++];
-				q->k = (uint32_t)scratch.len;
-				if (canonical_part(&scratch, tmp, p, (size_t)(ke - p)))
+				if (canonical_part(&scratch, tmp, p, (size_t)(ke - p), &q->k, &q->klen) ||
+				    canonical_part(&scratch, tmp, vs, (size_t)(end - vs), &q->v, &q->vlen))
 					goto out;
-				q->klen = (uint32_t)(scratch.len - q->k);
-				q->v = (uint32_t)scratch.len;
-				if (canonical_part(&scratch, tmp, vs, (size_t)(end - vs)))
-					goto out;
-				q->vlen = (uint32_t)(scratch.len - q->v);
 			}
 		}
 		if (!amp)
 			break;
 		p = amp + 1;
 	}
-	if (np > 1) {
-		qsort_r(pairs, np, sizeof *pairs, qpair_cmp, scratch.data);
-	}
+	/* Clients usually send the parameters sorted already. */
+	for (size_t i = 1; i < np; i++)
+		if (qpair_cmp(&pairs[i - 1], &pairs[i]) > 0) {
+			qsort(pairs, np, sizeof *pairs, qpair_cmp);
+			break;
+		}
 	for (size_t i = 0; i < np; i++) {
 		if (i)
 			buf_addc(out, '&');
-		buf_add(out, scratch.data + pairs[i].k, pairs[i].klen);
+		buf_add(out, pairs[i].k, pairs[i].klen);
 		buf_addc(out, '=');
-		buf_add(out, scratch.data + pairs[i].v, pairs[i].vlen);
+		buf_add(out, pairs[i].v, pairs[i].vlen);
 	}
 	rc = 0;
 out:
