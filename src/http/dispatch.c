@@ -332,6 +332,7 @@ void dispatch_request(struct conn *conn, struct http_request *req, int64_t t0)
 	c.svc = rt.svc;
 	c.model = rt.svc ? rt.svc->model : NULL;
 	c.op = rt.op;
+	c.query = rt.query; /* parsed by the router (REST), else on first use */
 	if (prc == SIGV4_MALFORMED) {
 		call_error(&c, authz ? auth_err(p, ERR_AUTH_MALFORMED_S3, ERR_INCOMPLETE_SIGNATURE, ERR_INCOMPLETE_SIGNATURE)
 				     : auth_err(p, ERR_AUTH_QUERY_MALFORMED, ERR_INCOMPLETE_SIGNATURE, ERR_INCOMPLETE_SIGNATURE),

@@ -70,7 +70,8 @@ static void route_rest(struct arena *a, const struct http_request *req, const st
 			path = arena_strndup(a, path, pl - 1);
 	}
 	r->path = path;
-	r->op = rest_route(s->model, req, path);
+	query_parse(a, req->query, &r->query);
+	r->op = rest_route(s->model, req, path, &r->query);
 	if (!r->op) {
 		r->err = r->proto == PROTO_REST_XML ? ERR_METHOD_NOT_ALLOWED : ERR_UNKNOWN_OPERATION;
 		r->msg = arena_printf(a, "No %s operation matches %s %s.", s->name, req->method, req->path);

@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "http/request.h"
 #include "http/sigv4.h"
+#include "proto/call.h"
 #include "proto/model.h"
 
 struct svc;
@@ -21,6 +22,7 @@ struct route {
 	const char *path;            /* REST: path to match (virtual-host bucket prepended) */
 	const char *vhost_bucket;    /* S3: the bucket named by the Host header, or NULL */
 	bool needs_form_body;        /* query protocol: the Action may be in the body */
+	struct query query;          /* REST: the query string as routing parsed it */
 	enum err_id err;
 	const char *msg;
 };

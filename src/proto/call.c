@@ -1,5 +1,6 @@
 /* call.c — helpers for handlers (see call.h). */
 #include "proto/call.h"
+#include "http/request.h"
 
 #include <stdarg.h>
 
@@ -42,6 +43,14 @@ void call_error_field(struct call *c, const char *name, const char *value)
 json_t *call_get(const struct call *c, const char *member)
 {
 	return c->input ? json_object_get(c->input, member) : NULL;
+}
+
+int call_query(struct call *c, const struct qparam **p)
+{
+	if (!c->query.parsed)
+		query_parse(c->arena, c->req ? c->req->query : "", &c->query);
+	*p = c->query.p;
+	return c->query.n;
 }
 
 const char *call_str(const struct call *c, const char *member)

@@ -28,6 +28,20 @@
 #include "proto/model.h"
 
 struct http_request;
+
+/* The request's query string split into decoded pairs, parsed once per
+ * request (the router needs it, then the codec). */
+struct qparam {
+	const char *k, *v;
+	size_t klen, vlen;
+};
+struct query {
+	const struct qparam *p;
+	int n;       /* -1: a malformed percent-encoding */
+	bool parsed;
+};
+/* Parses q (the raw query) into a's memory. */
+void query_parse(struct arena *a, const char *q, struct query *out);
 struct svc;
 struct config;
 
@@ -93,6 +107,7 @@ struct call {
 	const char *region;
 	struct identity who;
 	char request_id[40];
+	struct query query;            /* the request's query string (call_query) */
 
 	json_t *input;                 /* decoded input (owned by the call) */
 	struct instream *body;         /* streaming payload, or NULL */
@@ -120,6 +135,9 @@ int call_entry_error(struct call *c, struct entry_err *e, enum err_id id, const 
 int call_entry_raise(struct call *c, const struct entry_err *e);
 /* Adds an extra string field to the error document (S3 <BucketName> etc.). */
 void call_error_field(struct call *c, const char *name, const char *value);
+/* The request's query string, parsed on first use: the pair count (and *p),
+ * or -1 for a malformed percent-encoding. */
+int call_query(struct call *c, const struct qparam **p);
 /* Input accessors (NULL / default when absent). */
 const char *call_str(const struct call *c, const char *member);
 int64_t call_int(const struct call *c, const char *member, int64_t dflt);

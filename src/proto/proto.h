@@ -27,7 +27,8 @@ const struct proto_codec *proto_codec(enum protocol p);
 
 /* REST protocols: picks the operation a method + path + query + headers
  * address (see rest.c for the scoring). NULL when nothing matches. */
-const struct model_op *rest_route(const struct model_service *m, const struct http_request *req, const char *path);
+const struct model_op *rest_route(const struct model_service *m, const struct http_request *req, const char *path,
+			       const struct query *q);
 /* Frees the compiled routing tables (at shutdown). */
 void rest_routes_free(void);
 

@@ -213,8 +213,9 @@ static json_t *qdecode(struct qdec *d, const struct model_shape *s, const struct
 
 static int collect(struct call *c, struct qtab *t, const char *body, size_t len)
 {
-	struct qparam *a = NULL, *b = NULL;
-	int na = rest_parse_query(c->arena, c->req->query, &a);
+	const struct qparam *a = NULL;
+	struct qparam *b = NULL;
+	int na = call_query(c, &a);
 	int nb = 0;
 	if (na >= 0 && body && len) {
 		char *copy = arena_strndup(c->arena, body, len);

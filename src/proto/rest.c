@@ -69,6 +69,14 @@ int rest_parse_query(struct arena *a, const char *q, struct qparam **out)
 	return k;
 }
 
+void query_parse(struct arena *a, const char *q, struct query *out)
+{
+	struct qparam *p = NULL;
+	out->n = rest_parse_query(a, q, &p);
+	out->p = p;
+	out->parsed = true;
+}
+
 static const struct qparam *qfind(const struct qparam *ps, int n, const char *k, size_t klen)
 {
 	for (int i = 0; i < n; i++)
@@ -338,16 +346,15 @@ static bool entry_matches_path(const struct rentry *e, const struct rpath *rp)
 	return e->nsegs == rp->n;
 }
 
-const struct model_op *rest_route(const struct model_service *m, const struct http_request *req, const char *path)
+const struct model_op *rest_route(const struct model_service *m, const struct http_request *req, const char *path,
+			       const struct query *q)
 {
 	const struct rtable *t = table_for(m);
 	struct rpath rp;
 	if (!t || split_path(path, &rp))
 		return NULL;
-	struct arena a;
-	arena_init(&a);
-	struct qparam *qs = NULL;
-	int nq = rest_parse_query(&a, req->query, &qs);
+	const struct qparam *qs = q->p;
+	int nq = q->n;
 	const struct model_op *best = NULL;
 	long best_score = -1000000;
 	uint64_t method = method_key(req->method);
@@ -376,7 +383,6 @@ const struct model_op *rest_route(const struct model_service *m, const struct ht
 			best = e->op;
 		}
 	}
-	arena_free(&a);
 	return best;
 }
 
@@ -432,13 +438,15 @@ int rest_decode_bindings(struct call *c, const char *path, json_t *input)
 	int nl = 0;
 	if (match_path(c->op->uri, q ? (size_t)(q - c->op->uri) : strlen(c->op->uri), path, labels, &nl) < 0)
 		nl = 0;
-	struct qparam *qs = NULL;
-	int nq = rest_parse_query(c->arena, req->query, &qs);
+	const struct qparam *qs = NULL;
+	int nq = call_query(c, &qs);
 	if (nq < 0)
 		return call_error(c, c->proto == PROTO_REST_XML ? ERR_INVALID_URI_S3 : ERR_VALIDATION,
 				  "The query string has a malformed percent-encoding.");
 	for (unsigned i = 0; i < in->nmembers; i++) {
 		const struct model_member *m = &in->members[i];
+		if (m->location == LOC_BODY || m->location == LOC_STATUS)
+			continue; /* the codec's body decoder binds these */
 		const char *wire = model_wire_name(m);
 		size_t wl = strlen(wire);
 		json_t *v = NULL;

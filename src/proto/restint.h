@@ -8,11 +8,6 @@
 #include "http/response.h"
 #include "proto/call.h"
 
-struct qparam {
-	const char *k, *v;
-	size_t klen, vlen;
-};
-
 /* Splits a raw query into decoded pairs (arena). Returns count or -1 on a bad escape. */
 int rest_parse_query(struct arena *a, const char *q, struct qparam **out);
 
