@@ -2,12 +2,12 @@
 # S3 benchmark, side by side in one run (issue 3):
 #  1. 4 KiB GET and PUT requests/s, 16 connections (wrk over presigned URLs,
 #     wrk on core 0, servers on core 1): nuage vs moto_server vs nginx (GET,
-#     static file with sendfile).
+#     static file with sendfile; nuage and nginx alternate, ROUNDS rounds).
 #  2. 64 MiB PUT and GET throughput: nuage vs nginx (GET) and vs dd conv=fsync
 #     writing the same bytes to the same disk (PUT).
 #  3. ListObjectsV2 of a 1,000-key page from a bucket of 100,000 keys: median.
 #  4. Peak RSS of nuage while uploading 1 GiB.
-#   bench/s3.sh [seconds per wrk run (default 10)]
+#   [ROUNDS=3] bench/s3.sh [seconds per wrk run (default 10)]
 set -eo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
@@ -76,9 +76,23 @@ ok_rps() {
 	[ -n "$bad" ] && echo "$bad of $n answers were errors" >> "$W/errors"
 	$PY -c "print('%.2f' % (($n - ${bad:-0}) / $secs))"
 }
-N_GET=$(run_wrk "$($PY bench/lib/presign.py "$NE" GET bench 4k)" | ok_rps)
+# GETs: nuage and nginx alternate for ROUNDS rounds (this machine's speed
+# drifts by 20% from one 10 s run to the next); the table has each one's
+# median and the median of the per-round ratios.
+ROUNDS=${ROUNDS:-3}
+N_URL=$($PY bench/lib/presign.py "$NE" GET bench 4k)
+: > "$W/rounds"
+for i in $(seq 1 "$ROUNDS"); do
+	n=$(run_wrk "$N_URL" | ok_rps)
+	g=$(run_wrk "http://127.0.0.1:$GP/4k" | ok_rps)
+	echo "$n $g" >> "$W/rounds"
+done
+medcol() { awk -v c="$1" '{print $c}' "$W/rounds" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+N_GET=$(medcol 1)
+G_GET=$(medcol 2)
+GET_RATIO=$(awk '{printf "%.4f\n", $1 / $2}' "$W/rounds" | sort -g | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}')
+GET_ROUNDS=$(awk '{printf "%s%.0f/%.0f", (NR > 1 ? ", " : ""), $1, $2}' "$W/rounds")
 M_GET=$(run_wrk "$($PY bench/lib/presign.py "$ME" GET bench 4k)" | ok_rps moto)
-G_GET=$(run_wrk "http://127.0.0.1:$GP/4k" | ok_rps)
 N_PUT=$(run_wrk -s bench/lib/wrk_put.lua "$($PY bench/lib/presign.py "$NE" PUT bench put4k)" | ok_rps)
 M_PUT=$(run_wrk -s bench/lib/wrk_put.lua "$($PY bench/lib/presign.py "$ME" PUT bench put4k)" | ok_rps moto)
 MOTO_ERR=$(cat "$W/errors" 2>/dev/null | paste -sd';' || true)
@@ -155,8 +169,10 @@ wrk -t1 -c16 -d${DUR}s on core 0, servers on core 1; nuage with SigV4-presigned 
 
 | 4 KiB requests/s | nuage | moto_server | nginx | nuage / moto | nuage / nginx |
 |---|---|---|---|---|---|
-| GET | $N_GET | $M_GET | $G_GET | $(r "$N_GET / $M_GET") | $(r "$N_GET / $G_GET") |
+| GET | $N_GET | $M_GET | $G_GET | $(r "$N_GET / $M_GET") | $GET_RATIO |
 | PUT | $N_PUT | $M_PUT | - | $(r "$N_PUT / $M_PUT") | - |
+
+GET: nuage and nginx alternated over $ROUNDS rounds (nuage/nginx requests/s: $GET_ROUNDS); shown are the medians, and the median of the rounds' ratios.
 ${MOTO_ERR:+
 Counted are 2xx answers only; moto_server answered with errors too: $MOTO_ERR.}
 
