@@ -407,29 +407,39 @@ def test_virtual_hosted_addressing(nuage, s3):
 
 # ---- storage rules ----
 
-def test_concurrent_puts_never_tear(nuage, s3):
-    b = bucket_name("race")
-    s3.create_bucket(Bucket=b)
-    bodies = [bytes([65 + i]) * (256 * 1024) for i in range(8)]
+def _gets_racing_puts(s3, b, bodies, readers, writers, rounds, last=None):
+    """PUTs every body `rounds` times over (`writers` at once, then `last` if
+    given) while `readers` threads GET the key; returns what the readers got
+    that was never written (torn or invented bodies)."""
+    written = set(bodies) | ({last} if last else set())
     s3.put_object(Bucket=b, Key="k", Body=bodies[0])
     stop = threading.Event()
-    torn = []
+    bad = []
 
     def reader():
         while not stop.is_set():
             got = s3.get_object(Bucket=b, Key="k")["Body"].read()
-            if got not in bodies:
-                torn.append(got[:16])
+            if got not in written:
+                bad.append(got[:16])
 
-    readers = [threading.Thread(target=reader) for _ in range(2)]
-    for t in readers:
+    threads = [threading.Thread(target=reader) for _ in range(readers)]
+    for t in threads:
         t.start()
-    with concurrent.futures.ThreadPoolExecutor(8) as ex:
-        list(ex.map(lambda body: s3.put_object(Bucket=b, Key="k", Body=body), bodies * 3))
+    with concurrent.futures.ThreadPoolExecutor(writers) as ex:
+        list(ex.map(lambda body: s3.put_object(Bucket=b, Key="k", Body=body), bodies * rounds))
+    if last:
+        s3.put_object(Bucket=b, Key="k", Body=last)
     stop.set()
-    for t in readers:
+    for t in threads:
         t.join()
-    assert not torn
+    return bad
+
+
+def test_concurrent_puts_never_tear(nuage, s3):
+    b = bucket_name("race")
+    s3.create_bucket(Bucket=b)
+    bodies = [bytes([65 + i]) * (256 * 1024) for i in range(8)]
+    assert not _gets_racing_puts(s3, b, bodies, readers=2, writers=8, rounds=3)
     final = s3.get_object(Bucket=b, Key="k")["Body"].read()
     assert final in bodies
 
@@ -469,27 +479,7 @@ def test_small_object_reads_while_writing(nuage, s3):
     b = bucket_name("hotrace")
     s3.create_bucket(Bucket=b)
     bodies = [bytes([65 + i]) * 1000 for i in range(8)]
-    written = set(bodies) | {b"last"}
-    s3.put_object(Bucket=b, Key="k", Body=bodies[0])
-    stop = threading.Event()
-    bad = []
-
-    def reader():
-        while not stop.is_set():
-            got = s3.get_object(Bucket=b, Key="k")["Body"].read()
-            if got not in written:
-                bad.append(got[:16])
-
-    readers = [threading.Thread(target=reader) for _ in range(3)]
-    for t in readers:
-        t.start()
-    with concurrent.futures.ThreadPoolExecutor(4) as ex:
-        list(ex.map(lambda body: s3.put_object(Bucket=b, Key="k", Body=body), bodies * 5))
-    s3.put_object(Bucket=b, Key="k", Body=b"last")
-    stop.set()
-    for t in readers:
-        t.join()
-    assert not bad
+    assert not _gets_racing_puts(s3, b, bodies, readers=3, writers=4, rounds=5, last=b"last")
     for _ in range(20):
         assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"last"
 
