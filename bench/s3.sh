@@ -11,6 +11,7 @@
 set -eo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg) # before this script's own load
 scripts/deps.sh bench >/dev/null
 make -s build/nuage
 W=$(mktemp -d /tmp/nuage-bench-s3-XXXX)
@@ -161,7 +162,6 @@ done
 PEAK=$(awk '/VmHWM/ {print $2}' /proc/$NPID/status)
 
 CPU=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
-LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 r() { $PY -c "print('%.2f' % ($1))"; }
 OUT=$(cat <<RES
 
