@@ -120,6 +120,39 @@ TEST(store_read_snapshot)
 	db_close();
 }
 
+/* db_commit_epoch moves with every commit that changed the database, from any
+ * thread or connection, and only then: svc/s3/hot.c relies on both. */
+TEST(store_commit_epoch)
+{
+	CHECK(open_with(&set1) == 0);
+	uint64_t e0 = db_commit_epoch();
+	CHECK_INT(count_t(), 0); /* reads move nothing */
+	CHECK(db_read_begin() == 0);
+	CHECK_INT(count_t(), 0);
+	db_read_end();
+	CHECK(db_begin() == 0); /* a transaction that writes nothing */
+	CHECK(db_commit() == 0);
+	CHECK(db_commit_epoch() == e0);
+	CHECK(db_begin() == 0);
+	CHECK(db_exec("INSERT INTO t(k, v) VALUES ('e', 1)") == 0);
+	db_rollback(); /* rolled back: nothing committed */
+	CHECK(db_commit_epoch() == e0);
+	CHECK(db_begin() == 0);
+	CHECK(db_exec("INSERT INTO t(k, v) VALUES ('e', 1)") == 0);
+	CHECK(db_commit() == 0);
+	uint64_t e1 = db_commit_epoch();
+	CHECK(e1 > e0);
+	CHECK(db_exec("UPDATE t SET v = 2 WHERE k = 'e'") == 0); /* autocommit */
+	uint64_t e2 = db_commit_epoch();
+	CHECK(e2 > e1);
+	pthread_t th; /* another thread, another connection */
+	pthread_create(&th, NULL, insert_elsewhere, "f");
+	pthread_join(th, NULL);
+	CHECK(db_commit_epoch() > e2);
+	db_release();
+	db_close();
+}
+
 /* One connection serves every service, so it caches more statements than
  * any one service has (the cache used to hold 128 and aborted when full). */
 TEST(store_statement_cache_holds_every_statement)
