@@ -30,17 +30,17 @@
 #include "store/db.h"
 
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifndef JANSSON_THREAD_SAFE_REFCOUNT
 #error "svc/s3/hot.c shares JSON values between threads: it needs jansson built with atomic reference counts"
 #endif
-#include <stdlib.h>
-#include <string.h>
 
 #define HOT_SLOTS 128 /* at most HOT_SLOTS * BLOB_INLINE_MAX bytes of bodies */
 
 struct hot_entry {
-	int refs; /* the slot's, plus one per reader copying */
+	int refs; /* the slot's, plus one per call still answering from it */
 	uint64_t epoch;
 	struct s3_bucket b;
 	char *key;
@@ -140,7 +140,9 @@ int s3_hot_get(struct call *c, const char *bucket, const char *key, struct s3_bu
 
 void s3_hot_put(uint64_t epoch, const struct s3_bucket *b, const struct s3_object *o, const char *body, size_t blen)
 {
-	if (!blob_is_inline(o->blob) || (int64_t)blen != o->size)
+	/* A commit since the read began: the entry would never be used, and it
+	 * would push out one that may be. */
+	if (!blob_is_inline(o->blob) || (int64_t)blen != o->size || epoch != db_commit_epoch())
 		return;
 	pthread_once(&hot.once, hot_init);
 	struct hot_entry *e = xcalloc(1, sizeof *e);
