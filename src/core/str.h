@@ -3,13 +3,9 @@
 #define NUAGE_CORE_STR_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 /* Copies src into dst (cap bytes, always NUL-terminated, truncating);
  * returns the length copied. src NULL copies "". */
 size_t str_copy(char *dst, size_t cap, const char *src);
-
-/* Writes v in decimal at out (at most 20 bytes, no NUL); returns the length. */
-size_t str_u64(char *out, uint64_t v);
 
 #endif

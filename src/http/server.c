@@ -22,9 +22,9 @@
 #include "store/blob.h"
 #include "config.h"
 #include "core/clock.h"
-#include "core/str.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "formats/num.h"
 #include "http/conn.h"
 #include "http/dispatch.h"
 #include "http/request.h"
@@ -169,12 +169,11 @@ int conn_send(struct conn *c, struct http_response *r)
 		c->close_after = true;
 	/* Assembled by hand: snprintf cost more than the rest of this function. */
 	char head[512], *h = head;
-	const char *reason = http_status_text(r->status);
-	size_t rl = strlen(reason) < 200 ? strlen(reason) : 200;
+	const char *reason = http_status_text(r->status); /* ours: a short literal */
 	h = mem_put(h, "HTTP/1.1 ", 9);
-	h += str_u64(h, (uint64_t)(r->status > 0 && r->status < 1000 ? r->status : 500));
+	h += num_fmt_i64(r->status, h);
 	*h++ = ' ';
-	h = mem_put(h, reason, rl);
+	h = mem_put(h, reason, strlen(reason));
 	h = mem_put(h, "\r\nDate: ", 8);
 	h = mem_put(h, date, strlen(date));
 	h = mem_put(h, "\r\nServer: nuage\r\n", 17);
@@ -182,7 +181,7 @@ int conn_send(struct conn *c, struct http_response *r)
 	char tail[128], *t = tail;
 	if (r->status != 204 && r->status != 304 && !(r->status >= 100 && r->status < 200)) {
 		t = mem_put(t, "Content-Length: ", 16);
-		t += str_u64(t, (uint64_t)(cl > 0 ? cl : 0));
+		t += num_fmt_i64(cl, t);
 		t = mem_put(t, "\r\n", 2);
 	}
 	if (c->close_after)

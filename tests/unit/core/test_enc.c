@@ -5,7 +5,6 @@
 #include "core/crc.h"
 #include "core/clock.h"
 #include "core/arena.h"
-#include "core/str.h"
 
 TEST(hex_roundtrip)
 {
@@ -110,18 +109,6 @@ TEST(uri_decode_to_and_is_encoded)
 		CHECK((strcmp(buf_str(&b), v[i].s) == 0) == v[i].enc);
 		buf_free(&b);
 	}
-}
-
-TEST(str_u64)
-{
-	char out[24];
-	CHECK_INT(str_u64(out, 0), 1);
-	CHECK(out[0] == '0');
-	size_t n = str_u64(out, 18446744073709551615ull);
-	CHECK_INT(n, 20);
-	CHECK(!memcmp(out, "18446744073709551615", 20));
-	n = str_u64(out, 4096);
-	CHECK(n == 4 && !memcmp(out, "4096", 4));
 }
 
 TEST(utf8)

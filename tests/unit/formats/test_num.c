@@ -102,6 +102,22 @@ TEST(num_double_format_round_trips)
 	}
 }
 
+TEST(num_integers_format)
+{
+	char out[NUM_I64_MAX_LEN + 1];
+	CHECK_INT(num_fmt_u64(0, out), 1);
+	CHECK(out[0] == '0');
+	size_t n = num_fmt_u64(18446744073709551615ull, out);
+	CHECK_INT(n, 20);
+	CHECK(!memcmp(out, "18446744073709551615", 20));
+	n = num_fmt_u64(4096, out);
+	CHECK(n == 4 && !memcmp(out, "4096", 4));
+	n = num_fmt_i64(INT64_MIN, out);
+	CHECK(n == 20 && !memcmp(out, "-9223372036854775808", 20));
+	n = num_fmt_i64(200, out);
+	CHECK(n == 3 && !memcmp(out, "200", 3));
+}
+
 TEST(num_decimals)
 {
 	__int128 v;
