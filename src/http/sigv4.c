@@ -286,36 +286,46 @@ static int qpair_cmp(const void *x, const void *y)
 	return a->vlen < b->vlen ? -1 : a->vlen > b->vlen;
 }
 
+/* Where re-encoded query parts go: scratch gets its room (three bytes per
+ * raw byte at most) and tmp its raw-length buffer the first time a part
+ * needs them, so that the pointers handed out stay valid. */
+struct requery {
+	struct buf scratch;
+	char *tmp;
+	size_t qlen;
+};
+
 /* A query key or value as SigV4 canonicalizes it: encode(decode(raw)). That
  * is the raw text itself when the client sent it that way (the usual case),
- * and then nothing is copied. Otherwise it is re-encoded into scratch, whose
- * room was reserved up front (three bytes per raw byte at most) so that the
- * pointers handed out stay valid; tmp holds the raw query's length. */
-static int canonical_part(struct buf *scratch, char *tmp, const char *raw, size_t n, const char **out, uint32_t *len)
+ * and then nothing is copied; otherwise it is re-encoded into rq->scratch. */
+static int canonical_part(struct requery *rq, const char *raw, size_t n, const char **out, uint32_t *len)
 {
 	if (uri_is_encoded(raw, n)) {
 		*out = raw;
 		*len = (uint32_t)n;
 		return 0;
 	}
-	memcpy(tmp, raw, n);
-	long dl = uri_decode(tmp, n, false);
-	size_t at = scratch->len;
-	if (dl < 0 || uri_encode(scratch, tmp, (size_t)dl, 0))
+	if (!rq->tmp) {
+		rq->tmp = xmalloc(rq->qlen + 1);
+		if (buf_reserve(&rq->scratch, 3 * rq->qlen))
+			return -1;
+	}
+	memcpy(rq->tmp, raw, n);
+	long dl = uri_decode(rq->tmp, n, false);
+	size_t at = rq->scratch.len;
+	if (dl < 0 || uri_encode(&rq->scratch, rq->tmp, (size_t)dl, 0))
 		return -1;
-	*out = scratch->data + at;
-	*len = (uint32_t)(scratch->len - at);
+	*out = rq->scratch.data + at;
+	*len = (uint32_t)(rq->scratch.len - at);
 	return 0;
 }
 
 static int canonical_query(struct buf *out, const char *query, bool presigned, bool skip_token)
 {
-	size_t qlen = strlen(query);
+	struct requery rq = {.qlen = strlen(query)};
+	buf_init(&rq.scratch, 3 * rq.qlen + 1);
 	struct qpair small[32], *pairs = small;
 	size_t np = 0, cap = 32;
-	struct buf scratch;
-	buf_init(&scratch, 3 * qlen + 1);
-	char *tmp = NULL;
 	int rc = -1;
 	const char *p = query;
 	while (*p) {
@@ -339,14 +349,9 @@ static int canonical_query(struct buf *out, const char *query, bool presigned, b
 						pairs = xrealloc(pairs, cap * sizeof *pairs);
 					}
 				}
-				if (!tmp && (!uri_is_encoded(p, (size_t)(ke - p)) || !uri_is_encoded(vs, (size_t)(end - vs)))) {
-					tmp = xmalloc(qlen + 1);
-					if (buf_reserve(&scratch, 3 * qlen))
-						goto out;
-				}
 				struct qpair *q = &pairs[np++];
-				if (canonical_part(&scratch, tmp, p, (size_t)(ke - p), &q->k, &q->klen) ||
-				    canonical_part(&scratch, tmp, vs, (size_t)(end - vs), &q->v, &q->vlen))
+				if (canonical_part(&rq, p, (size_t)(ke - p), &q->k, &q->klen) ||
+				    canonical_part(&rq, vs, (size_t)(end - vs), &q->v, &q->vlen))
 					goto out;
 			}
 		}
@@ -371,8 +376,8 @@ static int canonical_query(struct buf *out, const char *query, bool presigned, b
 out:
 	if (pairs != small)
 		free(pairs);
-	free(tmp);
-	buf_free(&scratch);
+	free(rq.tmp);
+	buf_free(&rq.scratch);
 	return rc;
 }
 
